@@ -1,0 +1,64 @@
+# The two commands: `make run` (demo on SQLite) and `make test` (the whole suite).
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= $(shell command -v python3.12 || command -v python3)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/fablab
+DEMO_ENV := DEBUG=true
+TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production DJANGO_ALLOW_ASYNC_UNSAFE=true
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres system-deps postgres messages static demo check bench clean
+
+run: $(VENV)/.installed messages
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Fab Lab platform: http://127.0.0.1:$(PORT)/   (admin: /admin/, API: /api/v1/docs/)"
+	@echo ""
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed node_modules/.installed messages postgres check test-sqlite test-postgres
+
+check: $(VENV)/.installed
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run -v1
+
+# SQLite first (with the browser tests), then the same suite on PostgreSQL.
+test-sqlite: $(VENV)/.installed node_modules/.installed messages
+	$(TEST_ENV) DATABASE_URL=sqlite:///$(CURDIR)/db-test-run.sqlite3 $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed messages postgres
+	$(TEST_ENV) DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(MAKE) --no-print-directory system-deps
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+# Debian packages: gettext for compilemessages, Chromium for the browser tests.
+system-deps:
+	@missing=""; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start
+	@for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL is not answering"; exit 1
+
+messages: $(VENV)/.installed
+	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+clean:
+	rm -rf staticfiles db-test-run.sqlite3 test-db.sqlite3*

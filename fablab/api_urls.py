@@ -1,0 +1,19 @@
+"""/api/v1/: every app's endpoints on one router, plus auth, schema and docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from fablab.accounts.api import MeView, TokenView
+from fablab.labs.api import LabViewSet
+
+router = DefaultRouter()
+router.register("labs", LabViewSet, basename="lab")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("me/", MeView.as_view(), name="api-me"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

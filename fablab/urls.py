@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from frontend.views import healthz
+
+handler403 = "frontend.errors.permission_denied"
+handler404 = "frontend.errors.page_not_found"
+handler500 = "frontend.errors.server_error"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("fablab.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("fablab.api_urls")),
+    path("healthz", healthz, name="healthz"),
+    path("", include("frontend.urls")),
+]

@@ -1,0 +1,26 @@
+"""manage.py seed_demo: sample labs, accounts and data so every page has something to show."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from fablab.labs import demo as labs_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent). Never run it on a production database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
+
+    def handle(self, *args, **options):
+        if not settings.ALLOW_DEMO_DATA:
+            raise CommandError("seed_demo loads known passwords: run it with DEBUG=true only.")
+        with transaction.atomic():
+            labs = labs_demo.seed_labs()
+            labs_demo.seed_accounts(labs)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(labs)} labs."))
+        if not options["quiet_logins"]:
+            self.stdout.write("Demo logins (password for all: %s):" % labs_demo.DEMO_PASSWORD)
+            for email, full_name, _superuser, _roles in labs_demo.ACCOUNTS:
+                self.stdout.write(f"  {email:<24} {full_name}")
