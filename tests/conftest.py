@@ -19,6 +19,8 @@ def _plain_http_test_server():
         },
         ALLOWED_HOSTS=["testserver", "localhost", "127.0.0.1"],
         ALLOW_DEMO_DATA=True,
+        # PBKDF2's cost is a production defence, not something the tests check.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
     overrides.enable()
     yield
