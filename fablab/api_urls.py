@@ -4,15 +4,22 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from bookings.api import BookingViewSet
 from fablab.accounts.api import MeView, TokenView
+from fablab.credits.api import BalanceView, LedgerEntryViewSet
 from fablab.labs.api import LabViewSet
+from machines.api import MachineViewSet
 
 router = DefaultRouter()
 router.register("labs", LabViewSet, basename="lab")
+router.register("machines", MachineViewSet, basename="machine")
+router.register("bookings", BookingViewSet, basename="booking")
+router.register("credits/entries", LedgerEntryViewSet, basename="credit-entry")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("credits/balance/", BalanceView.as_view(), name="api-credit-balance"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -67,3 +67,55 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     lab = factory.SubFactory(LabFactory)
     role = Role.MEMBER
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "machines.Category"
+        django_get_or_create = ["slug"]
+
+    name = "Laser cutter"
+    slug = "laser-cutter"
+
+
+class MachineFactory(factory.django.DjangoModelFactory):
+    """A machine bookable from 09:00 to 18:00 on 30-minute slots, 60 credit minutes an hour."""
+
+    class Meta:
+        model = "machines.Machine"
+
+    lab = factory.SubFactory(LabFactory)
+    category = factory.SubFactory(CategoryFactory)
+    name = factory.Sequence(lambda n: f"Machine {n}")
+    slug = factory.Sequence(lambda n: f"machine-{n}")
+    credits_per_hour = 60
+    slot_minutes = 30
+    min_minutes = 30
+    max_minutes = 240
+    buffer_minutes = 0
+    horizon_days = 28
+    min_notice_minutes = 60
+
+
+class QualificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "machines.Qualification"
+
+    user = factory.SubFactory(UserFactory)
+    machine = factory.SubFactory(MachineFactory)
+
+
+class MaintenanceWindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "machines.MaintenanceWindow"
+
+    machine = factory.SubFactory(MachineFactory)
+    reason = "Lens cleaning"
+
+
+def give_credits(user, lab, minutes):
+    """Put `minutes` on the member's account through the real ledger."""
+    from fablab.credits.models import EntryKind
+    from fablab.credits.services import ledger_write
+
+    return ledger_write(user=user, lab=lab, minutes=minutes, kind=EntryKind.GRANT, memo="test credit")

@@ -4,7 +4,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +51,12 @@ class Lab(models.Model):
         max_length=12,
         unique=True,
         validators=[RegexValidator(r"^[A-Z0-9]+$", _("Use capital letters and digits only."))],
+    )
+    late_cancellation_refund_percent = models.PositiveSmallIntegerField(
+        _("refund after the cancellation deadline (%)"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_("0: no refund for late cancellations and no-shows; 50: half the credits back."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
