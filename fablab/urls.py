@@ -13,5 +13,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("fablab.api_urls")),
     path("healthz", healthz, name="healthz"),
+    path("machines/", include("machines.urls")),
+    path("bookings/", include("bookings.urls")),
+    path("calendar/", include("bookings.calendar_urls")),
     path("", include("frontend.urls")),
 ]

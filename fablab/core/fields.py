@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -25,4 +27,4 @@ class AwareDateTimeField(serializers.DateTimeField):
         return parsed
 
     def to_representation(self, value):
-        return value.isoformat() if value else None
+        return value.astimezone(dt.UTC).isoformat() if value else None

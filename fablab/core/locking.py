@@ -7,7 +7,7 @@ class LockOutsideTransaction(RuntimeError):
     """A lock taken outside a transaction is released at once: that is a bug."""
 
 
-def lock_rows(queryset):
+def lock_rows(queryset, *, of=("self",)):
     """`select_for_update()` that refuses to run outside `transaction.atomic()`.
 
     On PostgreSQL it takes row locks. SQLite has no row locks, but every
@@ -16,7 +16,8 @@ def lock_rows(queryset):
     """
     if not transaction.get_connection(queryset.db).in_atomic_block:
         raise LockOutsideTransaction("lock_rows() needs an open transaction.atomic() block.")
-    return queryset.select_for_update()
+    # Lock only the queryset's own rows by default, not the rows select_related joins in.
+    return queryset.select_for_update(of=of)
 
 
 def is_postgresql(using="default"):
