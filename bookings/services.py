@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings import rules
-from bookings.models import Booking, BookingKind, BookingStatus
+from bookings.models import ACTIVE_STATUSES, Booking, BookingKind, BookingStatus
 from bookings.notifications import notify_booking_cancelled, notify_booking_confirmed
 from bookings.rules import BookingError, SlotTaken
 from fablab.core.errors import ConflictError
@@ -84,14 +84,14 @@ def refund_for_cancellation(booking, *, by_staff, now):
     return booking.credits_minutes * booking.machine.lab.late_cancellation_refund_percent // 100
 
 
-def booking_cancel(*, booking, by):
+def booking_cancel(*, booking, by, full_refund=False, reason=""):
     """Cancel an active booking and refund per policy. Staff cancellations refund in full."""
     now = timezone.now()
     with transaction.atomic():
         booking = lock_rows(
             Booking.objects.select_related("machine__lab", "member").filter(pk=booking.pk)
         ).get()
-        by_staff = user_can(by, Action.MANAGE_BOOKINGS, booking.machine.lab_id)
+        by_staff = full_refund or user_can(by, Action.MANAGE_BOOKINGS, booking.machine.lab_id)
         if not booking.is_active:
             raise ConflictError(_("This booking is already cancelled or over."), code="not_active")
         if booking.start <= now and not by_staff:
@@ -113,5 +113,19 @@ def booking_cancel(*, booking, by):
                 author=by,
                 memo=f"{booking.machine.name} {booking.start.astimezone(booking.machine.lab.tz):%Y-%m-%d %H:%M}",
             )
-        notify_booking_cancelled(booking)
+        notify_booking_cancelled(booking, reason=reason)
     return booking
+
+
+def bookings_cancel_for_withdrawn_machine(*, machine, start, end, reason, by):
+    """Cancel and fully refund the future bookings a maintenance or an outage hits."""
+    now = timezone.now()
+    affected = Booking.objects.filter(
+        machine=machine, status__in=ACTIVE_STATUSES, start__gte=now, blocked_until__gt=start
+    )
+    if end is not None:
+        affected = affected.filter(start__lt=end)
+    return [
+        booking_cancel(booking=booking, by=by, full_refund=True, reason=reason)
+        for booking in affected.order_by("start")
+    ]

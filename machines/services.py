@@ -1,0 +1,52 @@
+"""Writes on machines: status changes and maintenance windows.
+
+Taking a machine out of service must cancel the bookings it affects, but
+bookings sit above machines in the layers: this module announces the change
+with `machine_withdrawn`, inside its transaction, and the bookings app answers.
+"""
+
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fablab.core.errors import DomainError
+from fablab.core.locking import lock_rows
+from machines.models import Machine, MachineStatus, MaintenanceWindow
+
+# Sent inside the transaction with machine, start, end (None: open-ended), reason, by.
+machine_withdrawn = Signal()
+
+
+class MachineError(DomainError):
+    default_code = "machine_invalid"
+
+
+def machine_set_status(*, machine, status, by, reason=""):
+    """Change the status; leaving "available" cancels every future booking, refunded in full."""
+    if status not in MachineStatus.values:
+        raise MachineError(_("Unknown machine status."), field="status")
+    with transaction.atomic():
+        machine = lock_rows(Machine.objects.filter(pk=machine.pk)).get()
+        if machine.status == status:
+            return machine
+        machine.status = status
+        machine.save(update_fields=["status"])
+        if status != MachineStatus.AVAILABLE:
+            machine_withdrawn.send(
+                sender=Machine, machine=machine, start=timezone.now(), end=None, reason=reason, by=by
+            )
+    return machine
+
+
+def maintenance_schedule(*, machine, start, end, by, reason=""):
+    """Block the machine from `start` to `end`; bookings in that time are cancelled and refunded."""
+    if start is None or end is None or start.tzinfo is None or end.tzinfo is None:
+        raise MachineError(_("Give a start and an end with their time zone."), code="naive_time")
+    if end <= start:
+        raise MachineError(_("The end must be after the start."), code="end_before_start", field="end")
+    with transaction.atomic():
+        machine = lock_rows(Machine.objects.filter(pk=machine.pk)).get()
+        window = MaintenanceWindow.objects.create(machine=machine, start=start, end=end, reason=reason, created_by=by)
+        machine_withdrawn.send(sender=Machine, machine=machine, start=start, end=end, reason=reason, by=by)
+    return window
