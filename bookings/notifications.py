@@ -8,6 +8,6 @@ def notify_booking_confirmed(booking):
         email_user(booking.member, "bookings/email/booking_confirmed", {"booking": booking})
 
 
-def notify_booking_cancelled(booking):
+def notify_booking_cancelled(booking, reason=""):
     if booking.member_id:
-        email_user(booking.member, "bookings/email/booking_cancelled", {"booking": booking})
+        email_user(booking.member, "bookings/email/booking_cancelled", {"booking": booking, "reason": reason})
