@@ -108,6 +108,6 @@ def seed_accounts(labs):
         )
         for slug, lab_roles in roles.items():
             for role in lab_roles:
-                membership_grant(user=user, lab=labs[slug], role=role)
+                membership_grant(user=user, lab=labs[slug], role=role, by=None)
         users[email] = user
     return users

@@ -58,6 +58,9 @@ class Lab(models.Model):
         validators=[MaxValueValidator(100)],
         help_text=_("0: no refund for late cancellations and no-shows; 50: half the credits back."),
     )
+    welcome_credit_minutes = models.PositiveIntegerField(
+        _("welcome credit (minutes)"), default=60, help_text=_("Given once to each new member of the lab.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -3,7 +3,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from fablab.accounts.models import User
+from bookings.models import Booking
+from fablab.credits.models import LedgerEntry
+from fablab.credits.selectors import balance_minutes, entries_for_user
 from fablab.labs.models import Lab, Membership, OpeningHours
+from machines.models import Machine, Qualification
 
 pytestmark = pytest.mark.django_db
 
@@ -18,16 +22,22 @@ class TestSeedDemo:
         response = client.post("/accounts/login/", {"login": "member@fablab.test", "password": "fablab-demo"})
         assert response.status_code == 302
 
+    def test_it_gives_the_member_ten_credit_hours_and_the_laser_qualification(self):
+        call_command("seed_demo", quiet_logins=True)
+        member = User.objects.get(email="member@fablab.test")
+        newcomer = User.objects.get(email="newcomer@fablab.test")
+        assert balance_minutes(user=member, lab=Lab.objects.get(slug="rennes")) == 600
+        assert Qualification.objects.filter(user=member, machine__requires_qualification=True).exists()
+        assert not Qualification.objects.filter(user=newcomer).exists()
+        assert [entry.kind for entry in entries_for_user(newcomer)] == ["grant"]
+        assert Machine.objects.filter(requires_qualification=False, category__slug="3d-printer").exists()
+
     def test_it_is_idempotent(self):
         call_command("seed_demo", quiet_logins=True)
-        counts = (User.objects.count(), Lab.objects.count(), Membership.objects.count(), OpeningHours.objects.count())
+        models = [User, Lab, Membership, OpeningHours, Machine, Qualification, Booking, LedgerEntry]
+        counts = [model.objects.count() for model in models]
         call_command("seed_demo", quiet_logins=True)
-        assert counts == (
-            User.objects.count(),
-            Lab.objects.count(),
-            Membership.objects.count(),
-            OpeningHours.objects.count(),
-        )
+        assert counts == [model.objects.count() for model in models]
 
     def test_it_refuses_to_run_in_production(self, settings):
         settings.ALLOW_DEMO_DATA = False

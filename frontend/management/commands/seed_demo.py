@@ -3,8 +3,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
+from bookings import demo as bookings_demo
 from fablab.labs import demo as labs_demo
+from machines import demo as machines_demo
+
+
+QUIET_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
 
 
 class Command(BaseCommand):
@@ -16,10 +22,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.ALLOW_DEMO_DATA:
             raise CommandError("seed_demo loads known passwords: run it with DEBUG=true only.")
-        with transaction.atomic():
+        # The demo's confirmations would only flood the console: they are not sent.
+        with override_settings(MAILERS=QUIET_MAILERS), transaction.atomic():
             labs = labs_demo.seed_labs()
-            labs_demo.seed_accounts(labs)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(labs)} labs."))
+            users = labs_demo.seed_accounts(labs)
+            machines = machines_demo.seed_machines(labs, users)
+            bookings_demo.seed_bookings(labs, users, machines)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(labs)} labs, {len(machines)} machines."))
         if not options["quiet_logins"]:
             self.stdout.write("Demo logins (password for all: %s):" % labs_demo.DEMO_PASSWORD)
             for email, full_name, _superuser, _roles in labs_demo.ACCOUNTS:
