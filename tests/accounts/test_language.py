@@ -66,3 +66,17 @@ class TestProfile:
         response = client.get("/accounts/profile/")
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
+
+
+class TestCalendarLink:
+    def test_the_profile_shows_the_personal_feed_and_replacing_it_revokes_the_old_one(self, client, world):
+        client.force_login(world.member)
+        old_token = world.member.calendar_token
+        assert f"/calendar/me/{old_token}.ics" in client.get("/accounts/profile/").content.decode()
+        assert client.get(f"/calendar/me/{old_token}.ics").status_code == 200
+        response = client.post("/accounts/calendar-token/revoke/")
+        assert response.status_code == 302
+        world.member.refresh_from_db()
+        assert world.member.calendar_token != old_token
+        assert client.get(f"/calendar/me/{old_token}.ics").status_code == 404
+        assert client.get(f"/calendar/me/{world.member.calendar_token}.ics").status_code == 200
