@@ -19,6 +19,8 @@ def _plain_http_test_server():
         },
         ALLOWED_HOSTS=["testserver", "localhost", "127.0.0.1"],
         ALLOW_DEMO_DATA=True,
+        # Staff two-factor enforcement has its own tests (tests/accounts/test_staff_two_factor.py).
+        STAFF_MFA_REQUIRED=False,
         # PBKDF2's cost is a production defence, not something the tests check.
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
