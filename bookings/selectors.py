@@ -1,13 +1,18 @@
-"""Reads on bookings: a machine's free and busy time, a member's bookings."""
+"""Reads on bookings: a machine's free and busy time, its week calendar, a member's bookings."""
 
-from django.db.models import Q
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlencode
+
+from django.db.models import Prefetch, Q
 
 from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from bookings.rules import merged
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
 from fablab.labs.selectors import opening_intervals
-from machines.models import MaintenanceWindow
+from machines.models import Machine, MachineStatus, MaintenanceWindow
 
 
 def subtract(intervals, holes):
@@ -67,3 +72,160 @@ def upcoming_bookings_for_member(member, now):
         .select_related("machine__lab")
         .order_by("start")
     )
+
+
+def member_bookings(member):
+    """Every booking of one member, with what the pages show about it."""
+    return Booking.objects.filter(member=member).select_related("machine__lab")
+
+
+def member_bookings_page(member, now, *, past_limit=50):
+    """(upcoming, past) bookings of a member: all that have not ended, and the last `past_limit`."""
+    bookings = member_bookings(member)
+    upcoming = bookings.filter(end__gt=now).order_by("start", "pk")
+    past = bookings.filter(end__lte=now).order_by("-start", "-pk")[:past_limit]
+    return upcoming, past
+
+
+def lab_day_schedule(lab, day):
+    """The lab's machines, each with `day_bookings` and `day_maintenance` on local date `day`.
+
+    Three queries whatever the number of machines or bookings.
+    """
+    tz = lab.tz
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    bookings = (
+        Booking.objects.filter(start__lt=end, end__gt=start).select_related("member").order_by("start", "pk")
+    )
+    maintenance = MaintenanceWindow.objects.filter(start__lt=end, end__gt=start).order_by("start")
+    return (
+        Machine.objects.filter(lab=lab)
+        .select_related("category")
+        .prefetch_related(
+            Prefetch("bookings", queryset=bookings, to_attr="day_bookings"),
+            Prefetch("maintenance_windows", queryset=maintenance, to_attr="day_maintenance"),
+        )
+        .order_by("name")
+    )
+
+
+class CellState(StrEnum):
+    FREE = "free"
+    BUSY = "busy"
+    CLOSED = "closed"
+    PAST = "past"
+
+
+@dataclass(frozen=True)
+class CalendarCell:
+    label: str  # local wall-clock time of the start, "09:30"
+    local_start: dt.datetime  # aware, in the lab's zone
+    start: dt.datetime  # UTC
+    end: dt.datetime  # UTC
+    state: CellState
+    bookable: bool  # free, inside the booking window, and room for the shortest booking
+    book_end: dt.datetime  # end of the shortest booking from this cell, in the lab's zone
+
+    @property
+    def book_query(self):
+        """`start=…&end=…` (ISO 8601 with the lab's offset) for the booking confirmation page."""
+        return urlencode({"start": self.local_start.isoformat(), "end": self.book_end.isoformat()})
+
+
+@dataclass(frozen=True)
+class WeekCalendar:
+    monday: dt.date
+    days: list
+    rows: list  # [(label, [CalendarCell × 7]), ...]; empty when the lab is closed all week
+
+    @property
+    def sunday(self):
+        return self.days[-1]
+
+
+def _covered(intervals, start, end):
+    return any(s <= start and end <= e for s, e in intervals)
+
+
+def _overlaps(intervals, start, end):
+    return any(s < end and start < e for s, e in intervals)
+
+
+def _grid_bounds(opening, tz, slot):
+    """(first, last) minutes after local midnight covering every opening of the week, on the slot grid."""
+    opens, closes = [], []
+    for start, end in opening:
+        local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+        opens.append(local_start.hour * 60 + local_start.minute)
+        if local_end.date() > local_start.date():
+            closes.append(24 * 60)
+        else:
+            seconds = local_end.second or local_end.microsecond
+            closes.append(local_end.hour * 60 + local_end.minute + (1 if seconds else 0))
+    first = min(opens) // slot * slot
+    last = min(-(-max(closes) // slot) * slot, 24 * 60)
+    return first, last
+
+
+def machine_week_calendar(machine, monday, *, now):
+    """The week from local Monday `monday` as a grid of slots: rows are local times, columns days.
+
+    The grid is laid out in the lab's wall-clock time (so 09:00 is 09:00 on a
+    daylight-saving change day too) and each cell is converted to UTC before it
+    is compared with the free and busy time. A constant number of queries.
+    """
+    tz = machine.lab.tz
+    slot = dt.timedelta(minutes=machine.slot_minutes)
+    week_start = dt.datetime.combine(monday, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    week_end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    availability = machine_availability(machine, week_start, week_end)
+    opening = merged(opening_intervals(machine.lab, week_start, week_end))
+    days = [monday + dt.timedelta(days=offset) for offset in range(7)]
+    if not opening:
+        return WeekCalendar(monday=monday, days=days, rows=[])
+
+    shortest = dt.timedelta(minutes=max(machine.min_minutes, machine.slot_minutes))
+    buffer = dt.timedelta(minutes=machine.buffer_minutes)
+    window_start = now + dt.timedelta(minutes=machine.min_notice_minutes)
+    window_end = now + dt.timedelta(days=machine.horizon_days)
+    bookable_machine = machine.status == MachineStatus.AVAILABLE
+
+    def cell(day, minutes):
+        local_start = dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(minutes=minutes)
+        start = local_start.astimezone(dt.UTC)
+        end = (local_start + slot).astimezone(dt.UTC)
+        label = f"{minutes // 60:02d}:{minutes % 60:02d}"
+        # A wall-clock time skipped when the clocks go forward does not exist: never open.
+        exists = start.astimezone(tz).replace(tzinfo=None) == local_start.replace(tzinfo=None)
+        if not exists or end <= start or not _covered(opening, start, end):
+            state = CellState.CLOSED
+        elif start < now:
+            state = CellState.PAST
+        elif _covered(availability["free"], start, end):
+            state = CellState.FREE
+        else:
+            state = CellState.BUSY
+        bookable = (
+            state == CellState.FREE
+            and bookable_machine
+            and window_start <= start <= window_end
+            and _covered(availability["free"], start, start + shortest)
+            and not (buffer and _overlaps(availability["busy"], start + shortest, start + shortest + buffer))
+        )
+        return CalendarCell(
+            label=label,
+            local_start=start.astimezone(tz),
+            start=start,
+            end=end,
+            state=state,
+            bookable=bookable,
+            book_end=(start + shortest).astimezone(tz),
+        )
+
+    first, last = _grid_bounds(opening, tz, machine.slot_minutes)
+    rows = [
+        (f"{minutes // 60:02d}:{minutes % 60:02d}", [cell(day, minutes) for day in days])
+        for minutes in range(first, last, machine.slot_minutes)
+    ]
+    return WeekCalendar(monday=monday, days=days, rows=rows)

@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import translation
 
 from fablab.labs.models import Role
 from tests.factories import LabFactory, MembershipFactory, UserFactory
@@ -27,6 +28,13 @@ def _plain_http_test_server():
     overrides.enable()
     yield
     overrides.disable()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service messages read in English in assertions; requests still pick their own language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

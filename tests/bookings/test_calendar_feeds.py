@@ -45,7 +45,7 @@ def block(machine, start, end, note=""):
 
 
 def fetch(client, url, **headers):
-    response = client.get(url, headers=headers)
+    response = client.get(url, headers={"Accept-Language": "en", **headers})
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     return response

@@ -1,0 +1,86 @@
+"""Input shape of the booking pages. The rules themselves are the service's business."""
+
+import datetime as dt
+import re
+
+from django import forms
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, gettext_lazy as _
+
+from machines.views import duration_text
+
+# "+02:00" arrives as " 02:00" when a hand-typed query string does not encode the plus sign.
+UNENCODED_PLUS = re.compile(r" (\d{2}:?\d{2})$")
+
+
+class AwareDateTimeField(forms.Field):
+    """An ISO 8601 instant that carries its UTC offset: a naive time is ambiguous across labs."""
+
+    widget = forms.HiddenInput
+    default_error_messages = {
+        "invalid": _(
+            "“%(value)s” is not a date and time in ISO 8601 format (for example 2026-05-04T10:00:00+02:00)."
+        ),
+        "naive": _("Give the time with its UTC offset, for example 2026-05-04T10:00:00+02:00."),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            parsed = value
+        else:
+            text = UNENCODED_PLUS.sub(r"+\1", str(value).strip())
+            try:
+                parsed = parse_datetime(text)
+            except ValueError:
+                parsed = None
+            if parsed is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid", params={"value": str(value)[:40]}
+                )
+        if parsed.tzinfo is None:
+            raise forms.ValidationError(self.error_messages["naive"], code="naive")
+        return parsed
+
+    def prepare_value(self, value):
+        return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+class SlotQueryForm(forms.Form):
+    """`?start=…&end=…` of the booking confirmation page, as the week calendar links it."""
+
+    start = AwareDateTimeField(label=_("Start"), error_messages={"required": _("Pick a start time.")})
+    end = AwareDateTimeField(label=_("End"), required=False)
+
+
+def length_choices(machine):
+    """Every length the machine's rules allow: slot multiples from its minimum to its maximum."""
+    slot = machine.slot_minutes
+    return [
+        (minutes, gettext("%(length)s — %(credits)s credit minutes")
+         % {"length": duration_text(minutes), "credits": machine.credits_for(minutes)})
+        for minutes in range(slot, machine.max_minutes + 1, slot)
+        if minutes >= machine.min_minutes
+    ]
+
+
+class BookingForm(forms.Form):
+    start = AwareDateTimeField(label=_("Start"))
+    length_minutes = forms.TypedChoiceField(label=_("Length"), coerce=int)
+    note = forms.CharField(
+        label=_("Note for the lab (optional)"),
+        required=False,
+        max_length=200,
+        help_text=_("For example the material you bring."),
+    )
+
+    def __init__(self, *args, machine, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["length_minutes"].choices = length_choices(machine)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("length_minutes"):
+            cleaned["end"] = cleaned["start"] + dt.timedelta(minutes=cleaned["length_minutes"])
+        return cleaned
