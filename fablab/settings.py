@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "fablab.accounts",
     "fablab.labs",
     "fablab.credits",
+    "fablab.billing",
     "machines",
     "bookings",
     "training",
