@@ -164,6 +164,9 @@ def _booking_event(booking, *, summary, stamp, uid=None, end=None, status=None):
     """A booking's VEVENT, in its lab's time zone. `end` lets the busy feed include the buffer."""
     tz = booking.machine.lab.tz
     cancelled = status == "CANCELLED" if status else booking.status == BookingStatus.CANCELLED
+    if status is None:
+        # A waiting-list offer is not the member's booking until they accept it.
+        status = "TENTATIVE" if booking.status == BookingStatus.HELD else None
     return _new_event(
         uid=uid or booking_uid(booking),
         start=booking.start.astimezone(tz),
@@ -171,7 +174,7 @@ def _booking_event(booking, *, summary, stamp, uid=None, end=None, status=None):
         stamp=stamp,
         last_modified=booking_last_modified(booking),
         summary=summary,
-        status="CANCELLED" if cancelled else "CONFIRMED",
+        status="CANCELLED" if cancelled else (status or "CONFIRMED"),
         sequence=booking.sequence,
         transparent=cancelled,
     )

@@ -22,3 +22,7 @@ def notify_booking_cancelled(booking, reason=""):
             {"booking": booking, "reason": reason},
             attachments=[booking_ics_attachment(booking, method="CANCEL")],
         )
+
+
+def notify_waitlist_offer(entry):
+    email_user(entry.member, "bookings/email/waitlist_offer", {"entry": entry, "booking": entry.hold})

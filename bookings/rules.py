@@ -44,10 +44,10 @@ def check_machine_bookable(machine):
         )
 
 
-def check_window(machine, start, now, *, by_staff):
+def check_window(machine, start, now, *, skip_notice):
     if start < now:
         raise BookingError(_("This time is in the past."), code="in_past", field="start")
-    if by_staff:
+    if skip_notice:
         return
     if start < now + dt.timedelta(minutes=machine.min_notice_minutes):
         raise BookingError(
@@ -134,7 +134,7 @@ def local_week_bounds(machine, start):
     return week_start, week_end
 
 
-def check_weekly_quota(machine, member, start, duration):
+def check_weekly_quota(machine, member, start, duration, *, ignore=None):
     if machine.weekly_quota_minutes is None:
         return
     week_start, week_end = local_week_bounds(machine, start)
@@ -142,6 +142,7 @@ def check_weekly_quota(machine, member, start, duration):
         Booking.objects.filter(
             machine=machine, member=member, status__in=ACTIVE_STATUSES, start__gte=week_start, start__lt=week_end
         )
+        .exclude(pk=getattr(ignore, "pk", None))
         .annotate(length=F("end") - F("start"))
         .aggregate(total=Sum("length"))["total"]
     )
@@ -158,8 +159,34 @@ def check_weekly_quota(machine, member, start, duration):
         )
 
 
-def check_slot_free(machine, start, blocked_until):
-    if Booking.objects.filter(
-        machine=machine, status__in=ACTIVE_STATUSES, start__lt=blocked_until, blocked_until__gt=start
-    ).exists():
+def slot_is_free(machine, start, blocked_until, *, ignore=None):
+    return not (
+        Booking.objects.filter(
+            machine=machine, status__in=ACTIVE_STATUSES, start__lt=blocked_until, blocked_until__gt=start
+        )
+        .exclude(pk=getattr(ignore, "pk", None))
+        .exists()
+    )
+
+
+def check_slot_free(machine, start, blocked_until, *, ignore=None):
+    if not slot_is_free(machine, start, blocked_until, ignore=ignore):
         raise SlotTaken(_("This slot is no longer free. Pick another time."))
+
+
+def check_member_booking(machine, member, start, end, now, *, skip_notice=False, ignore=None):
+    """Every rule a member's booking must pass; returns (duration in minutes, end of the held time).
+
+    `ignore` is a booking to leave out of the overlap and quota checks: the
+    waiting-list hold that is being turned into this booking.
+    """
+    blocked_until = end + dt.timedelta(minutes=machine.buffer_minutes)
+    check_machine_bookable(machine)
+    check_window(machine, start, now, skip_notice=skip_notice)
+    duration = check_grid_and_length(machine, start, end)
+    check_opening_hours(machine, start, end)
+    check_no_maintenance(machine, start, blocked_until)
+    check_qualification(machine, member, start)
+    check_weekly_quota(machine, member, start, duration, ignore=ignore)
+    check_slot_free(machine, start, blocked_until, ignore=ignore)
+    return duration, blocked_until

@@ -22,12 +22,17 @@ class MachineError(DomainError):
     default_code = "machine_invalid"
 
 
+def machine_locked(machine):
+    """The machine (or machine id) row, locked until the transaction ends: it orders every change of its calendar."""
+    return lock_rows(Machine.objects.select_related("lab").filter(pk=getattr(machine, "pk", machine))).get()
+
+
 def machine_set_status(*, machine, status, by, reason=""):
     """Change the status; leaving "available" cancels every future booking, refunded in full."""
     if status not in MachineStatus.values:
         raise MachineError(_("Unknown machine status."), field="status")
     with transaction.atomic():
-        machine = lock_rows(Machine.objects.filter(pk=machine.pk)).get()
+        machine = machine_locked(machine)
         if machine.status == status:
             return machine
         machine.status = status
@@ -46,7 +51,7 @@ def maintenance_schedule(*, machine, start, end, by, reason=""):
     if end <= start:
         raise MachineError(_("The end must be after the start."), code="end_before_start", field="end")
     with transaction.atomic():
-        machine = lock_rows(Machine.objects.filter(pk=machine.pk)).get()
+        machine = machine_locked(machine)
         window = MaintenanceWindow.objects.create(machine=machine, start=start, end=end, reason=reason, created_by=by)
         machine_withdrawn.send(sender=Machine, machine=machine, start=start, end=end, reason=reason, by=by)
     return window
