@@ -145,6 +145,8 @@ def block_create(*, machine, start, end, by, note="", series=None):
     """Staff keep a machine's time for the lab (cleaning, a class, a repair); no credits move."""
     require_staff(by, machine)
     rules.check_times(start, end)
+    if end <= timezone.now():
+        raise BookingError(_("This time is in the past."), code="in_past", field="end")
     with transaction.atomic():
         machine = machine_locked(machine)
         rules.check_slot_free(machine, start, end)
@@ -179,21 +181,23 @@ def block_series_create(*, machine, start, end, until, by, note=""):
     if (until - local_start.date()).days > 366:
         raise BookingError(_("A series lasts one year at most."), code="bad_series", field="until")
     series, blocks, skipped = uuid.uuid4(), [], []
-    week = 0
-    while (day := local_start.date() + dt.timedelta(weeks=week)) <= until:
-        # The same wall-clock time every week, whatever the daylight-saving offset.
-        occurrence_start = dt.datetime.combine(day, local_start.time(), tzinfo=tz)
-        occurrence_end = occurrence_start + (local_end - local_start)
-        occurrence_end = dt.datetime.combine(occurrence_end.date(), local_end.time(), tzinfo=tz)
-        try:
-            blocks.append(
-                block_create(
-                    machine=machine, start=occurrence_start, end=occurrence_end, by=by, note=note, series=series
+    # All or nothing, except the dates already taken, which are skipped and reported.
+    with transaction.atomic():
+        week = 0
+        while (day := local_start.date() + dt.timedelta(weeks=week)) <= until:
+            # The same wall-clock time every week, whatever the daylight-saving offset.
+            occurrence_start = dt.datetime.combine(day, local_start.time(), tzinfo=tz)
+            occurrence_end = occurrence_start + (local_end - local_start)
+            occurrence_end = dt.datetime.combine(occurrence_end.date(), local_end.time(), tzinfo=tz)
+            try:
+                blocks.append(
+                    block_create(
+                        machine=machine, start=occurrence_start, end=occurrence_end, by=by, note=note, series=series
+                    )
                 )
-            )
-        except SlotTaken:
-            skipped.append((occurrence_start, occurrence_end))
-        week += 1
+            except SlotTaken:
+                skipped.append((occurrence_start, occurrence_end))
+            week += 1
     return blocks, skipped
 
 

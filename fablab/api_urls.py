@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from bookings.api import BookingViewSet
+from bookings.api import BlockViewSet, BookingViewSet, WaitlistViewSet
 from fablab.accounts.api import MeView, TokenView
 from fablab.credits.api import BalanceView, LedgerEntryViewSet
 from fablab.labs.api import LabViewSet
@@ -14,6 +14,8 @@ router = DefaultRouter()
 router.register("labs", LabViewSet, basename="lab")
 router.register("machines", MachineViewSet, basename="machine")
 router.register("bookings", BookingViewSet, basename="booking")
+router.register("blocks", BlockViewSet, basename="block")
+router.register("waitlist", WaitlistViewSet, basename="waitlist")
 router.register("credits/entries", LedgerEntryViewSet, basename="credit-entry")
 
 urlpatterns = [
