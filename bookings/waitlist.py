@@ -25,7 +25,7 @@ from machines.services import machine_locked
 
 
 def offer_hold():
-    return dt.timedelta(minutes=getattr(settings, "WAITLIST_OFFER_MINUTES", 120))
+    return dt.timedelta(minutes=settings.WAITLIST_OFFER_MINUTES)
 
 
 def waitlist_join(*, member, machine, start, end):

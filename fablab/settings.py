@@ -281,6 +281,9 @@ LOGGING = {
     },
 }
 
+# --- Bookings ---------------------------------------------------------------
+WAITLIST_OFFER_MINUTES = env.int("WAITLIST_OFFER_MINUTES", default=120)
+
 # --- Payments ---------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
