@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from bookings.api import BlockViewSet, BookingViewSet, WaitlistViewSet
 from fablab.accounts.api import MeView, TokenView
-from fablab.credits.api import BalanceView, LedgerEntryViewSet
+from fablab.credits.api import AdjustmentView, BalanceView, ContributionViewSet, LedgerEntryViewSet
 from fablab.labs.api import LabViewSet
 from machines.api import MachineViewSet
 
@@ -17,11 +17,13 @@ router.register("bookings", BookingViewSet, basename="booking")
 router.register("blocks", BlockViewSet, basename="block")
 router.register("waitlist", WaitlistViewSet, basename="waitlist")
 router.register("credits/entries", LedgerEntryViewSet, basename="credit-entry")
+router.register("credits/contributions", ContributionViewSet, basename="credit-contribution")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("credits/balance/", BalanceView.as_view(), name="api-credit-balance"),
+    path("credits/adjustments/", AdjustmentView.as_view(), name="api-credit-adjustment"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -94,3 +94,42 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Ledger entries are append-only and cannot be deleted.")
+
+
+class ContributionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class Contribution(models.Model):
+    """Time a member gave to the lab (a Rennes practice): credited once staff approve it."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contributions")
+    lab = models.ForeignKey("labs.Lab", on_delete=models.PROTECT, related_name="contributions")
+    day = models.DateField(_("day"))
+    minutes = models.PositiveIntegerField(_("minutes given"))
+    description = models.CharField(_("what you did"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ContributionStatus.choices, default=ContributionStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.CharField(_("reason for refusal"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        ordering = ["-day", "-id"]
+        indexes = [models.Index(fields=["lab", "status", "day"], name="credits_contribution_queue")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gt=0, minutes__lte=24 * 60), name="credits_contribution_minutes_in_a_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.minutes} min on {self.day}"

@@ -1,6 +1,8 @@
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
-from fablab.credits.models import CreditAccount, LedgerEntry
+from fablab.credits.models import Contribution, CreditAccount, LedgerEntry
+from fablab.labs.models import Lab
+from fablab.labs.permissions import Action, labs_where
 
 
 def balance_minutes(*, user, lab):
@@ -26,3 +28,13 @@ def entries_for_user(user, lab=None):
 def ledger_sum_minutes(account):
     """The balance recomputed from the entries (what `balance_minutes` must always equal)."""
     return LedgerEntry.objects.filter(account=account).aggregate(total=Sum("minutes"))["total"] or 0
+
+
+def contributions_visible_to(user):
+    """A member's own contributions, and all those of the labs where the user manages credits."""
+    managed = labs_where(user, Action.MANAGE_CREDITS, Lab.objects.all())
+    return (
+        Contribution.objects.filter(Q(member=user) | Q(lab__in=managed))
+        .select_related("lab", "member")
+        .order_by("-day", "-id")
+    )

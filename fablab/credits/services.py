@@ -2,11 +2,14 @@
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fablab.core.errors import DomainError
+from fablab.core.errors import ConflictError, DomainError, NotAllowedError
 from fablab.core.locking import lock_rows
-from fablab.credits.models import CreditAccount, EntryKind, LedgerEntry
+from fablab.credits.models import Contribution, ContributionStatus, CreditAccount, EntryKind, LedgerEntry
+from fablab.credits.notifications import notify_contribution_reviewed
+from fablab.labs.permissions import Action, user_can
 
 
 class CreditError(DomainError):
@@ -59,3 +62,99 @@ def ledger_write(*, user, lab, minutes, kind, reference=None, author=None, memo=
         except IntegrityError as error:  # the check constraint: the database's last word
             raise InsufficientCredits(_("Not enough credits.")) from error
     return entry
+
+
+def contribution_log(*, member, lab, day, minutes, description):
+    """A member declares time given to the lab; it is credited once staff approve it."""
+    _check_contribution(day, minutes, description)
+    return Contribution.objects.create(member=member, lab=lab, day=day, minutes=minutes, description=description)
+
+
+def contribution_record(*, member, lab, day, minutes, description, by):
+    """Staff log a contribution themselves: approved and credited at once."""
+    require_credit_manager(by, lab)
+    _check_contribution(day, minutes, description)
+    with transaction.atomic():
+        contribution = Contribution.objects.create(
+            member=member, lab=lab, day=day, minutes=minutes, description=description
+        )
+        return contribution_approve(contribution=contribution, by=by)
+
+
+def contribution_approve(*, contribution, by):
+    """Approve a pending contribution and credit its minutes, once."""
+    require_credit_manager(by, contribution.lab_id)
+    with transaction.atomic():
+        contribution = lock_rows(Contribution.objects.select_related("lab", "member").filter(pk=contribution.pk)).get()
+        if contribution.status != ContributionStatus.PENDING:
+            raise ConflictError(_("This contribution was already reviewed."), code="already_reviewed")
+        contribution.status = ContributionStatus.APPROVED
+        contribution.reviewed_by = by
+        contribution.reviewed_at = timezone.now()
+        contribution.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        ledger_write(
+            user=contribution.member,
+            lab=contribution.lab,
+            minutes=contribution.minutes,
+            kind=EntryKind.CONTRIBUTION,
+            reference=contribution,
+            author=by,
+            memo=contribution.description[:255],
+        )
+        notify_contribution_reviewed(contribution)
+    return contribution
+
+
+def contribution_refuse(*, contribution, by, reason):
+    require_credit_manager(by, contribution.lab_id)
+    if not reason.strip():
+        raise CreditError(_("Say why the contribution is refused."), code="reason_required", field="reason")
+    with transaction.atomic():
+        contribution = lock_rows(Contribution.objects.select_related("lab", "member").filter(pk=contribution.pk)).get()
+        if contribution.status != ContributionStatus.PENDING:
+            raise ConflictError(_("This contribution was already reviewed."), code="already_reviewed")
+        contribution.status = ContributionStatus.REFUSED
+        contribution.reviewed_by = by
+        contribution.reviewed_at = timezone.now()
+        contribution.refusal_reason = reason.strip()
+        contribution.save(update_fields=["status", "reviewed_by", "reviewed_at", "refusal_reason"])
+        notify_contribution_reviewed(contribution)
+    return contribution
+
+
+def credits_adjust(*, member, lab, minutes, memo, by):
+    """Staff correct a balance (a grant when positive). The memo says why; it is kept forever."""
+    require_credit_manager(by, lab)
+    if not memo.strip():
+        raise CreditError(_("Write a memo: it explains the adjustment to the member and the accountant."),
+                          code="memo_required", field="memo")
+    kind = EntryKind.GRANT if minutes > 0 else EntryKind.ADJUSTMENT
+    return ledger_write(user=member, lab=lab, minutes=minutes, kind=kind, author=by, memo=memo.strip())
+
+
+def credits_set_overdraft(*, member, lab, minutes, by):
+    """Allow a member's balance to go `minutes` below zero in this lab (0 to forbid it again)."""
+    require_credit_manager(by, lab)
+    if not isinstance(minutes, int) or minutes < 0:
+        raise CreditError(_("The overdraft is a number of minutes, zero or more."), field="minutes")
+    with transaction.atomic():
+        account = credit_account_locked(user=member, lab=lab)
+        if account.balance_minutes < -minutes:
+            raise CreditError(_("The balance is already below this overdraft."), code="below_overdraft")
+        account.overdraft_minutes = minutes
+        account.save(update_fields=["overdraft_minutes", "updated_at"])
+    return account
+
+
+def require_credit_manager(user, lab):
+    if not user_can(user, Action.MANAGE_CREDITS, lab):
+        raise NotAllowedError(_("Only the lab's staff can do this."))
+
+
+def _check_contribution(day, minutes, description):
+    if not isinstance(minutes, int) or not 0 < minutes <= 24 * 60:
+        raise CreditError(_("Give between 1 minute and 24 hours."), code="bad_minutes", field="minutes")
+    if day > timezone.localdate():
+        raise CreditError(_("A contribution cannot be in the future."), code="future_day", field="day")
+    if not description.strip():
+        raise CreditError(_("Say what you did."), code="description_required", field="description")
