@@ -16,5 +16,6 @@ urlpatterns = [
     path("machines/", include("machines.urls")),
     path("bookings/", include("bookings.urls")),
     path("calendar/", include("bookings.calendar_urls")),
+    path("credits/", include("fablab.credits.urls")),
     path("", include("frontend.urls")),
 ]
