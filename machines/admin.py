@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from fablab.core.errors import DomainError
+from machines.forms import MachineAdminForm
 from machines.models import Category, Machine, MachineStatus, MaintenanceWindow, Qualification
 from machines.services import machine_set_status
 
@@ -15,6 +16,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Machine)
 class MachineAdmin(admin.ModelAdmin):
+    form = MachineAdminForm
     list_display = ["name", "lab", "category", "status", "credits_per_hour", "requires_qualification"]
     list_filter = ["lab", "category", "status", "requires_qualification"]
     search_fields = ["name", "slug", "description"]

@@ -36,6 +36,20 @@ class Machine(models.Model):
     slug = models.SlugField(_("slug"))
     description = models.TextField(_("description"), blank=True)
     photo = models.ImageField(_("photo"), upload_to="machines/", blank=True)
+    # Set together with `photo` by MachineAdminForm (see machines/images.py), never typed in.
+    # Plain columns rather than width_field/height_field: those re-read the file from
+    # storage on every load of a row whose sizes are empty, such as photos from before.
+    photo_width = models.PositiveSmallIntegerField(_("photo width (pixels)"), null=True, blank=True, editable=False)
+    photo_height = models.PositiveSmallIntegerField(_("photo height (pixels)"), null=True, blank=True, editable=False)
+    photo_thumbnail = models.ImageField(
+        _("photo thumbnail"), upload_to="machines/thumbnails/", blank=True, editable=False
+    )
+    photo_thumbnail_width = models.PositiveSmallIntegerField(
+        _("thumbnail width (pixels)"), null=True, blank=True, editable=False
+    )
+    photo_thumbnail_height = models.PositiveSmallIntegerField(
+        _("thumbnail height (pixels)"), null=True, blank=True, editable=False
+    )
     specifications = models.JSONField(
         _("specifications"), default=dict, blank=True, help_text=_('For example {"Work area": "600 × 400 mm"}.')
     )
