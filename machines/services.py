@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from fablab.core.errors import DomainError
 from fablab.core.locking import lock_rows
-from machines.models import Machine, MachineStatus, MaintenanceWindow
+from machines.models import Machine, MachineStatus, MaintenanceWindow, Qualification
 
 # Sent inside the transaction with machine, start, end (None: open-ended), reason, by.
 machine_withdrawn = Signal()
@@ -55,3 +55,35 @@ def maintenance_schedule(*, machine, start, end, by, reason=""):
         window = MaintenanceWindow.objects.create(machine=machine, start=start, end=end, reason=reason, created_by=by)
         machine_withdrawn.send(sender=Machine, machine=machine, start=start, end=end, reason=reason, by=by)
     return window
+
+
+def qualification_grant(*, user, machine, by=None, expires_at=None, reason=""):
+    """Give `user` the right to use `machine` (from a training, or by hand by staff).
+
+    Granting again while a live qualification exists renews it: the old one is
+    closed and a new one starts now, so the history keeps who granted what when.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        live = lock_rows(Qualification.objects.filter(user=user, machine=machine, revoked_at__isnull=True))
+        for qualification in live:
+            qualification.revoked_at = now
+            qualification.reason = (qualification.reason + " " + _("Renewed.")).strip()
+            qualification.save(update_fields=["revoked_at", "reason"])
+        return Qualification.objects.create(
+            user=user, machine=machine, granted_by=by, granted_at=now, expires_at=expires_at, reason=reason
+        )
+
+
+def qualification_revoke(*, qualification, by, reason):
+    """Staff withdraw a qualification; the reason is kept."""
+    if not reason.strip():
+        raise MachineError(_("Say why the qualification is withdrawn."), code="reason_required", field="reason")
+    with transaction.atomic():
+        qualification = lock_rows(Qualification.objects.filter(pk=qualification.pk)).get()
+        if qualification.revoked_at is not None:
+            raise MachineError(_("This qualification is already withdrawn."), code="already_revoked")
+        qualification.revoked_at = timezone.now()
+        qualification.reason = reason.strip()
+        qualification.save(update_fields=["revoked_at", "reason"])
+    return qualification
