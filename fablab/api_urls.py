@@ -9,6 +9,7 @@ from fablab.accounts.api import MeView, TokenView
 from fablab.credits.api import AdjustmentView, BalanceView, ContributionViewSet, LedgerEntryViewSet
 from fablab.labs.api import LabViewSet
 from machines.api import MachineViewSet
+from training.api import CourseViewSet, EnrollmentViewSet, SessionViewSet
 
 router = DefaultRouter()
 router.register("labs", LabViewSet, basename="lab")
@@ -16,6 +17,9 @@ router.register("machines", MachineViewSet, basename="machine")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("blocks", BlockViewSet, basename="block")
 router.register("waitlist", WaitlistViewSet, basename="waitlist")
+router.register("trainings/courses", CourseViewSet, basename="course")
+router.register("trainings/sessions", SessionViewSet, basename="session")
+router.register("trainings/enrollments", EnrollmentViewSet, basename="enrollment")
 router.register("credits/entries", LedgerEntryViewSet, basename="credit-entry")
 router.register("credits/contributions", ContributionViewSet, basename="credit-contribution")
 

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class TrainingConfig(AppConfig):
     name = "training"
     verbose_name = _("Trainings and workshops")
+
+    def ready(self):
+        from fablab.core.periodic import register_job
+        from training.services import enrollment_offers_expire, sessions_cancel_under_minimum
+
+        register_job("training.expire_seat_offers", lambda: f"{enrollment_offers_expire()} offer(s) expired")
+        register_job(
+            "training.cancel_sessions_under_minimum",
+            lambda: f"{len(sessions_cancel_under_minimum())} session(s) cancelled",
+        )
