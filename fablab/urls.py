@@ -17,5 +17,6 @@ urlpatterns = [
     path("bookings/", include("bookings.urls")),
     path("calendar/", include("bookings.calendar_urls")),
     path("credits/", include("fablab.credits.urls")),
+    path("trainings/", include("training.urls")),
     path("", include("frontend.urls")),
 ]
