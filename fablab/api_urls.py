@@ -9,7 +9,13 @@ from fablab.accounts.api import MeView, TokenView
 from fablab.credits.api import AdjustmentView, BalanceView, ContributionViewSet, LedgerEntryViewSet
 from fablab.labs.api import LabViewSet
 from machines.api import MachineViewSet
-from training.api import CourseViewSet, EnrollmentViewSet, SessionViewSet
+from training.api import (
+    CourseViewSet,
+    EnrollmentViewSet,
+    SchoolRegistrationView,
+    SessionViewSet,
+    WorkshopOfferViewSet,
+)
 
 router = DefaultRouter()
 router.register("labs", LabViewSet, basename="lab")
@@ -20,6 +26,7 @@ router.register("waitlist", WaitlistViewSet, basename="waitlist")
 router.register("trainings/courses", CourseViewSet, basename="course")
 router.register("trainings/sessions", SessionViewSet, basename="session")
 router.register("trainings/enrollments", EnrollmentViewSet, basename="enrollment")
+router.register("workshops/offers", WorkshopOfferViewSet, basename="workshop-offer")
 router.register("credits/entries", LedgerEntryViewSet, basename="credit-entry")
 router.register("credits/contributions", ContributionViewSet, basename="credit-contribution")
 
@@ -28,6 +35,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("credits/balance/", BalanceView.as_view(), name="api-credit-balance"),
     path("credits/adjustments/", AdjustmentView.as_view(), name="api-credit-adjustment"),
+    path("workshops/registrations/", SchoolRegistrationView.as_view(), name="api-school-registration"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

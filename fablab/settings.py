@@ -232,6 +232,7 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
         "user": env.str("API_THROTTLE_USER", default="600/minute"),
         "auth": env.str("API_THROTTLE_AUTH", default="10/minute"),
+        "registrations": env.str("API_THROTTLE_REGISTRATIONS", default="10/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

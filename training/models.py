@@ -135,3 +135,95 @@ class Enrollment(models.Model):
 
     def __str__(self):
         return f"{self.member} — {self.session}"
+
+
+class SchoolLevel(models.TextChoices):
+    PRIMARY = "primary", _("Primary school")
+    MIDDLE = "middle", _("Middle school (collège)")
+    HIGH = "high", _("High school (lycée)")
+    VOCATIONAL = "vocational", _("Vocational school")
+    HIGHER = "higher", _("Higher education")
+
+
+class WorkshopOffer(models.Model):
+    """A workshop a lab runs for a whole school class, sold per class."""
+
+    theme = models.CharField(_("theme"), max_length=160)
+    slug = models.SlugField(_("slug"), unique=True)
+    description = models.TextField(_("description"), blank=True)
+    school_levels = models.JSONField(_("school levels"), default=list, help_text=_("Codes of SchoolLevel."))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=120)
+    max_pupils = models.PositiveSmallIntegerField(_("maximum pupils"), default=30)
+    price_per_class_cents = models.PositiveIntegerField(_("price per class (cents, VAT excluded)"), default=0)
+    vat_rate_bp = models.PositiveIntegerField(_("VAT rate (basis points)"), default=2000)
+    labs = models.ManyToManyField("labs.Lab", related_name="workshop_offers", verbose_name=_("labs where offered"))
+    is_published = models.BooleanField(_("published"), default=True)
+
+    class Meta:
+        verbose_name = _("workshop offer")
+        verbose_name_plural = _("workshop offers")
+        ordering = ["theme"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_pupils__gt=0), name="training_offer_max_pupils_positive"),
+        ]
+
+    def __str__(self):
+        return self.theme
+
+    def school_level_labels(self):
+        return [SchoolLevel(code).label for code in self.school_levels if code in SchoolLevel.values]
+
+
+class RegistrationStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    HELD = "held", _("Held")
+    INVOICED = "invoiced", _("Invoiced")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SchoolRegistration(models.Model):
+    """A teacher's request for a class workshop; followed through a private link, no account needed."""
+
+    offer = models.ForeignKey(WorkshopOffer, on_delete=models.PROTECT, related_name="registrations")
+    lab = models.ForeignKey("labs.Lab", on_delete=models.PROTECT, related_name="school_registrations")
+    school_name = models.CharField(_("school name"), max_length=200)
+    school_code = models.CharField(_("school code (UAI)"), max_length=8, db_index=True)
+    address = models.TextField(_("school address"))
+    teacher_name = models.CharField(_("teacher's name"), max_length=150)
+    teacher_email = models.EmailField(_("teacher's email"))
+    teacher_phone = models.CharField(_("teacher's phone"), max_length=32)
+    class_level = models.CharField(_("class level"), max_length=12, choices=SchoolLevel.choices)
+    pupils = models.PositiveSmallIntegerField(_("number of pupils"))
+    accompanying_adults = models.PositiveSmallIntegerField(_("accompanying adults"), default=1)
+    accessibility_needs = models.TextField(_("accessibility needs"), blank=True)
+    preferred_dates = models.JSONField(_("preferred dates"), default=list)
+    purchase_order = models.CharField(_("purchase-order number"), max_length=64, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    language = models.CharField(max_length=2, default="fr")
+    status = models.CharField(
+        _("status"), max_length=10, choices=RegistrationStatus.choices, default=RegistrationStatus.REQUESTED
+    )
+    follow_token = models.CharField(max_length=64, unique=True, editable=False)
+    start = models.DateTimeField(_("confirmed start"), null=True, blank=True)
+    end = models.DateTimeField(_("confirmed end"), null=True, blank=True)
+    blocks_series = models.UUIDField(null=True, blank=True, editable=False)
+    quote_number = models.CharField(_("quote number"), max_length=32, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancellation_reason = models.CharField(_("reason for cancellation"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("school registration")
+        verbose_name_plural = _("school registrations")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["lab", "status", "created_at"], name="training_registration_queue"),
+            models.Index(fields=["lab", "start"], name="training_registration_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(pupils__gt=0), name="training_registration_pupils_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.school_name} — {self.offer}"
