@@ -65,15 +65,11 @@ def length_choices(machine):
     ]
 
 
-class BookingForm(forms.Form):
+class SlotLengthForm(forms.Form):
+    """A start picked in the calendar and one of the machine's lengths; `end` is derived."""
+
     start = AwareDateTimeField(label=_("Start"))
     length_minutes = forms.TypedChoiceField(label=_("Length"), coerce=int)
-    note = forms.CharField(
-        label=_("Note for the lab (optional)"),
-        required=False,
-        max_length=200,
-        help_text=_("For example the material you bring."),
-    )
 
     def __init__(self, *args, machine, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,3 +80,71 @@ class BookingForm(forms.Form):
         if cleaned.get("start") and cleaned.get("length_minutes"):
             cleaned["end"] = cleaned["start"] + dt.timedelta(minutes=cleaned["length_minutes"])
         return cleaned
+
+
+class BookingForm(SlotLengthForm):
+    note = forms.CharField(
+        label=_("Note for the lab (optional)"),
+        required=False,
+        max_length=200,
+        help_text=_("For example the material you bring."),
+    )
+
+
+class WaitlistJoinForm(SlotLengthForm):
+    """The slot a member queues for: the same start and lengths as a booking."""
+
+
+class BlockForm(forms.Form):
+    """Staff keep a machine's time: a local date and wall-clock times in the lab's zone."""
+
+    machine = forms.TypedChoiceField(label=_("Machine"), coerce=int)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=200,
+        help_text=_("Shown on the day view, for example “Class” or “Repair”."),
+    )
+    repeat_until = forms.DateField(
+        label=_("Repeat weekly until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The same times every week up to this date; dates already booked are skipped."),
+    )
+
+    def __init__(self, *args, machines, tz, **kwargs):
+        kwargs.setdefault("auto_id", "block-%s")
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+        self.machines = {machine.pk: machine for machine in machines}
+        self.fields["machine"].choices = [(machine.pk, machine.name) for machine in machines]
+
+    def clean_machine(self):
+        return self.machines[self.cleaned_data["machine"]]
+
+    def clean(self):
+        cleaned = super().clean()
+        day, start, end = cleaned.get("date"), cleaned.get("start_time"), cleaned.get("end_time")
+        if day and start and end:
+            cleaned["start"] = dt.datetime.combine(day, start, tzinfo=self.tz)
+            cleaned["end"] = dt.datetime.combine(day, end, tzinfo=self.tz)
+        return cleaned
+
+
+class CheckInCodeForm(forms.Form):
+    """The code a member shows at the desk, typed by staff; spaces, dashes and case do not matter."""
+
+    code = forms.CharField(label=_("Check-in code"), max_length=40)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "check-in-%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self):
+        code = re.sub(r"[\s-]", "", self.cleaned_data["code"]).upper()
+        if not re.fullmatch(r"[0-9A-Z]{4,16}", code):
+            raise forms.ValidationError(_("A check-in code has letters and digits only, like 3FA9C01B7E."))
+        return code

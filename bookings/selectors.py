@@ -7,7 +7,14 @@ from urllib.parse import urlencode
 
 from django.db.models import Prefetch, Q
 
-from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
+from bookings.models import (
+    ACTIVE_STATUSES,
+    OPEN_WAITLIST_STATUSES,
+    Booking,
+    BookingStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from bookings.rules import merged
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
@@ -82,9 +89,66 @@ def member_bookings(member):
 def member_bookings_page(member, now, *, past_limit=50):
     """(upcoming, past) bookings of a member: all that have not ended, and the last `past_limit`."""
     bookings = member_bookings(member)
-    upcoming = bookings.filter(end__gt=now).order_by("start", "pk")
+    # A held booking is a waiting-list offer: the page links it to its entry (same query).
+    upcoming = bookings.filter(end__gt=now).select_related("waitlist_entry").order_by("start", "pk")
     past = bookings.filter(end__lte=now).order_by("-start", "-pk")[:past_limit]
     return upcoming, past
+
+
+def bookings_managed_by(user):
+    """Bookings and blocks of the labs where `user` manages bookings (check-in, no-show, cancel)."""
+    if not user.is_authenticated:
+        return Booking.objects.none()
+    managed = labs_where(user, Action.MANAGE_BOOKINGS, Lab.objects.all())
+    return Booking.objects.filter(machine__lab__in=managed).select_related("machine__lab", "member")
+
+
+def bookings_cancellable_by(user):
+    """What the cancel page may show to `user`: their own bookings, and those of the labs they manage."""
+    if not user.is_authenticated:
+        return Booking.objects.none()
+    managed = labs_where(user, Action.MANAGE_BOOKINGS, Lab.objects.all())
+    return Booking.objects.filter(Q(member=user) | Q(machine__lab__in=managed)).select_related(
+        "machine__lab", "member"
+    )
+
+
+def member_waitlist_entries(member):
+    """Every waiting-list entry of one member, with the machine, its lab and the held booking."""
+    return WaitlistEntry.objects.filter(member=member).select_related("machine__lab", "hold")
+
+
+def offer_is_open(entry, now):
+    """Whether the member can still accept `entry`'s offer (the service decides; this is for display)."""
+    hold = entry.hold
+    return (
+        entry.status == WaitlistStatus.OFFERED
+        and hold is not None
+        and hold.status == BookingStatus.HELD
+        and hold.hold_expires_at is not None
+        and hold.hold_expires_at > now
+    )
+
+
+@dataclass(frozen=True)
+class MemberWaitlist:
+    entries: list  # open entries (waiting or offered) whose slot has not ended, soonest first
+    offers: list  # those of `entries` with an offer the member can still accept
+
+
+def member_open_waitlist(member, now):
+    """The member's open waiting-list entries and, among them, the offers still open; one query."""
+    entries = list(
+        member_waitlist_entries(member)
+        .filter(status__in=OPEN_WAITLIST_STATUSES, end__gt=now)
+        .order_by("start", "pk")
+    )
+    return MemberWaitlist(entries=entries, offers=[entry for entry in entries if offer_is_open(entry, now)])
+
+
+def machines_of_lab(lab):
+    """Every machine of `lab`, public or not, by name: what staff may block."""
+    return list(Machine.objects.filter(lab=lab).order_by("name"))
 
 
 def lab_day_schedule(lab, day):
@@ -126,6 +190,7 @@ class CalendarCell:
     state: CellState
     bookable: bool  # free, inside the booking window, and room for the shortest booking
     book_end: dt.datetime  # end of the shortest booking from this cell, in the lab's zone
+    waitlistable: bool = False  # busy, still to come, on a machine that can be booked: members may queue
 
     @property
     def book_query(self):
@@ -221,6 +286,7 @@ def machine_week_calendar(machine, monday, *, now):
             state=state,
             bookable=bookable,
             book_end=(start + shortest).astimezone(tz),
+            waitlistable=state == CellState.BUSY and bookable_machine,
         )
 
     first, last = _grid_bounds(opening, tz, machine.slot_minutes)

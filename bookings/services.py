@@ -120,6 +120,12 @@ def booking_cancel(*, booking, by, full_refund=False, reason=""):
         by_staff = full_refund or user_can(by, Action.MANAGE_BOOKINGS, booking.machine.lab_id)
         if not booking.is_active:
             raise ConflictError(_("This booking is already cancelled or over."), code="not_active")
+        if booking.status == BookingStatus.HELD:
+            if not by_staff:
+                raise ConflictError(
+                    _("This is a waiting-list offer: accept or decline it on its page."), code="offer_not_booking"
+                )
+            waitlist.hold_withdrawn(booking, now)
         if booking.start <= now and not by_staff:
             raise BookingError(_("This booking has already started; ask the lab's staff."), code="started")
         refund = refund_for_cancellation(booking, by_staff=by_staff, now=now)

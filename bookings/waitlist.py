@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from bookings import rules
 from bookings.ledger import booking_debit
-from bookings.models import Booking, BookingKind, BookingStatus, WaitlistEntry, WaitlistStatus
+from bookings.models import ACTIVE_STATUSES, Booking, BookingKind, BookingStatus, WaitlistEntry, WaitlistStatus
 from bookings.notifications import notify_booking_confirmed, notify_waitlist_offer
 from bookings.rules import BookingError
 from fablab.core.errors import ConflictError
@@ -40,8 +40,14 @@ def waitlist_join(*, member, machine, start, end):
         rules.check_opening_hours(machine, start, end)
         rules.check_qualification(machine, member, start)
         blocked_until = end + dt.timedelta(minutes=machine.buffer_minutes)
+        rules.check_no_maintenance(machine, start, blocked_until)
         if rules.slot_is_free(machine, start, blocked_until):
             raise BookingError(_("This slot is free: book it directly."), code="slot_free")
+        if Booking.objects.filter(
+            machine=machine, member=member, status__in=ACTIVE_STATUSES, start__lt=blocked_until,
+            blocked_until__gt=start,
+        ).exists():
+            raise BookingError(_("You already hold this time."), code="own_slot")
         try:
             with transaction.atomic():
                 return WaitlistEntry.objects.create(machine=machine, member=member, start=start, end=end)
@@ -120,6 +126,14 @@ def waitlist_offer_accept(*, entry, member):
         entry.save(update_fields=["status"])
         notify_booking_confirmed(hold)
     return hold
+
+
+def hold_withdrawn(booking, now):
+    """Staff cancelled a held slot (or its machine went out of service): its offer ends too."""
+    entry = WaitlistEntry.objects.filter(hold=booking, status=WaitlistStatus.OFFERED).first()
+    if entry is not None:
+        entry.status = WaitlistStatus.CANCELLED
+        entry.save(update_fields=["status"])
 
 
 def _release(entry, status, now):

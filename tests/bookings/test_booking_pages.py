@@ -231,7 +231,7 @@ class TestMyBookings:
     ):
         for day in (1, 2):
             hold(machine, utc(2026, 3, day, 9), utc(2026, 3, day, 10), member=member)
-        with django_assert_num_queries(6) as small:
+        with django_assert_num_queries(7) as small:
             signed_in.get(reverse("bookings:list"))
         for day in range(3, 31):
             hold(machine, utc(2026, 1, 1, 9) + dt.timedelta(days=day), utc(2026, 1, 1, 10) + dt.timedelta(days=day), member=member)

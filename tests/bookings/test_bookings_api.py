@@ -1,28 +1,11 @@
 import pytest
-from rest_framework.test import APIClient
 
 from bookings.models import Booking
 from bookings.services import booking_create
 from fablab.credits.models import LedgerEntry
-from tests.bookings.conftest import utc
-from tests.factories import MachineFactory, give_credits
+from tests.bookings.conftest import END, START, utc
 
 pytestmark = pytest.mark.django_db
-
-START, END = "2026-03-24T10:00:00+01:00", "2026-03-24T11:00:00+01:00"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def laser(world, frozen_now):
-    machine = MachineFactory(lab=world.lab, name="Laser")
-    for user in (world.member, world.other_member):
-        give_credits(user, world.lab, 600)
-    return machine
 
 
 def book(api, user, machine, start=START, end=END):

@@ -149,3 +149,28 @@ class TestWaitlistRace:
         assert outcomes.count("Booking") + outcomes.count("WaitlistEntry") == 1, outcomes
         active = Booking.objects.filter(machine=machine, status__in=["held", "confirmed"])
         assert active.count() == 1
+
+
+class TestHeldSlotsAndCancellation:
+    def test_a_member_cannot_cancel_an_offer_as_if_it_were_a_booking(self, taken, machine, member, waiting):
+        entry = waitlist_join(member=waiting[0], machine=machine, start=SLOT[0], end=SLOT[1])
+        booking_cancel(booking=taken, by=member)
+        entry.refresh_from_db()
+        with pytest.raises(ConflictError) as error:
+            booking_cancel(booking=entry.hold, by=waiting[0])
+        assert error.value.code == "offer_not_booking"
+
+    def test_a_machine_out_of_order_ends_the_offers_on_it(self, taken, machine, member, waiting):
+        from machines.models import MachineStatus
+        from machines.services import machine_set_status
+
+        entry = waitlist_join(member=waiting[0], machine=machine, start=SLOT[0], end=SLOT[1])
+        booking_cancel(booking=taken, by=member)
+        machine_set_status(machine=machine, status=MachineStatus.OUT_OF_ORDER, by=None, reason="Broken")
+        entry.refresh_from_db()
+        assert (entry.status, entry.hold.status) == (WaitlistStatus.CANCELLED, BookingStatus.CANCELLED)
+
+    def test_joining_the_waiting_list_for_ones_own_slot_is_refused(self, taken, machine, member):
+        with pytest.raises(DomainError) as error:
+            waitlist_join(member=member, machine=machine, start=SLOT[0], end=SLOT[1])
+        assert error.value.code == "own_slot"
