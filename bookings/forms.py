@@ -95,28 +95,17 @@ class WaitlistJoinForm(SlotLengthForm):
     """The slot a member queues for: the same start and lengths as a booking."""
 
 
-class BlockForm(forms.Form):
-    """Staff keep a machine's time: a local date and wall-clock times in the lab's zone."""
+class StaffSlotForm(forms.Form):
+    """A machine of the lab and a local date with wall-clock times in the lab's zone."""
 
     machine = forms.TypedChoiceField(label=_("Machine"), coerce=int)
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    note = forms.CharField(
-        label=_("Note"),
-        required=False,
-        max_length=200,
-        help_text=_("Shown on the day view, for example “Class” or “Repair”."),
-    )
-    repeat_until = forms.DateField(
-        label=_("Repeat weekly until (optional)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("The same times every week up to this date; dates already booked are skipped."),
-    )
+    field_prefix = "slot"
 
     def __init__(self, *args, machines, tz, **kwargs):
-        kwargs.setdefault("auto_id", "block-%s")
+        kwargs.setdefault("auto_id", f"{self.field_prefix}-%s")
         super().__init__(*args, **kwargs)
         self.tz = tz
         self.machines = {machine.pk: machine for machine in machines}
@@ -132,6 +121,36 @@ class BlockForm(forms.Form):
             cleaned["start"] = dt.datetime.combine(day, start, tzinfo=self.tz)
             cleaned["end"] = dt.datetime.combine(day, end, tzinfo=self.tz)
         return cleaned
+
+
+class BlockForm(StaffSlotForm):
+    """Staff keep a machine's time, once or every week."""
+
+    field_prefix = "block"
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=200,
+        help_text=_("Shown on the day view, for example “Class” or “Repair”."),
+    )
+    repeat_until = forms.DateField(
+        label=_("Repeat weekly until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The same times every week up to this date; dates already booked are skipped."),
+    )
+
+
+class BookOnBehalfForm(StaffSlotForm):
+    """Staff book for a member of the lab (at the desk, on the phone): the member's credits pay."""
+
+    field_prefix = "behalf"
+    member = forms.ModelChoiceField(label=_("Member"), queryset=None)
+    field_order = ["member", "machine", "date", "start_time", "end_time"]
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
 
 
 class CheckInCodeForm(forms.Form):

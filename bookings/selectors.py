@@ -16,7 +16,8 @@ from bookings.models import (
     WaitlistStatus,
 )
 from bookings.rules import merged
-from fablab.labs.models import Lab
+from fablab.accounts.models import User
+from fablab.labs.models import Lab, Role
 from fablab.labs.permissions import Action, labs_where
 from fablab.labs.selectors import opening_intervals
 from machines.models import Machine, MachineStatus, MaintenanceWindow
@@ -149,6 +150,15 @@ def member_open_waitlist(member, now):
 def machines_of_lab(lab):
     """Every machine of `lab`, public or not, by name: what staff may block."""
     return list(Machine.objects.filter(lab=lab).order_by("name"))
+
+
+def lab_members(lab):
+    """Active members of `lab`, by name: whom staff may book for."""
+    return (
+        User.objects.filter(memberships__lab=lab, memberships__role=Role.MEMBER, is_active=True)
+        .distinct()
+        .order_by("full_name", "email")
+    )
 
 
 def lab_day_schedule(lab, day):

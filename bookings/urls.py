@@ -16,4 +16,5 @@ urlpatterns = [
     path("check-in/<str:code>/", views.check_in, name="check_in"),
     path("staff/", views.staff_day, name="staff_day"),
     path("staff/block/", views.staff_block, name="block"),
+    path("staff/book/", views.staff_book_for_member, name="book_for_member"),
 ]

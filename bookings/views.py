@@ -20,13 +20,21 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import rules, waitlist
-from bookings.forms import BlockForm, BookingForm, CheckInCodeForm, SlotQueryForm, WaitlistJoinForm
+from bookings.forms import (
+    BlockForm,
+    BookingForm,
+    BookOnBehalfForm,
+    CheckInCodeForm,
+    SlotQueryForm,
+    WaitlistJoinForm,
+)
 from bookings.models import BookingKind, BookingStatus
 from bookings.qr import check_in_qr_svg
 from bookings.selectors import (
     bookings_cancellable_by,
     bookings_managed_by,
     lab_day_schedule,
+    lab_members,
     machines_of_lab,
     member_bookings_page,
     member_open_waitlist,
@@ -256,7 +264,9 @@ def _staff_lab(request, slug):
     return lab, staffed
 
 
-def _staff_day_page(request, lab, staffed, day, *, block_form=None, code_form=None, error=None, status=200):
+def _staff_day_page(
+    request, lab, staffed, day, *, block_form=None, behalf_form=None, code_form=None, error=None, status=200
+):
     today = timezone.now().astimezone(lab.tz).date()
     machines = list(lab_day_schedule(lab, day))
     context = {
@@ -270,6 +280,8 @@ def _staff_day_page(request, lab, staffed, day, *, block_form=None, code_form=No
         "machines": machines,
         "date_error": error,
         "block_form": block_form or BlockForm(initial={"date": day}, machines=machines, tz=lab.tz),
+        "behalf_form": behalf_form
+        or BookOnBehalfForm(initial={"date": day}, machines=machines, tz=lab.tz, members=lab_members(lab)),
         "code_form": code_form or CheckInCodeForm(),
     }
     return render(request, "bookings/staff_day.html", context, status=status)
@@ -521,3 +533,33 @@ def offer(request, pk):
         }
     messages.success(request, message)
     return redirect("bookings:list")
+
+
+@login_required
+@require_POST
+def staff_book_for_member(request):
+    """Staff book a slot for a member of the lab; the usual rules apply, the member's credits pay."""
+    lab, staffed = _staff_lab(request, request.POST.get("lab"))
+    form = BookOnBehalfForm(request.POST, machines=machines_of_lab(lab), tz=lab.tz, members=lab_members(lab))
+    today = timezone.now().astimezone(lab.tz).date()
+    if not form.is_valid():
+        day = form.cleaned_data.get("date") or today
+        return _staff_day_page(request, lab, staffed, day, behalf_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        booking = booking_create(
+            member=data["member"], machine=data["machine"], start=data["start"], end=data["end"], by=request.user
+        )
+    except DomainError as error:
+        form.add_error(BLOCK_FIELDS.get(error.field), error.message)
+        return _staff_day_page(request, lab, staffed, data["date"], behalf_form=form, status=error.status)
+    messages.success(
+        request,
+        _("%(machine)s is booked for %(member)s (%(slot)s).")
+        % {
+            "machine": booking.machine.name,
+            "member": booking.member,
+            "slot": _local_slot_text(booking.start, booking.end, lab.tz),
+        },
+    )
+    return redirect(_day_url(lab, data["date"]))

@@ -222,3 +222,38 @@ class TestCancelFromTheDayView:
             assert client.post(reverse("bookings:cancel", args=[a_block.pk])).status_code == 404
         a_block.refresh_from_db()
         assert a_block.status == BookingStatus.CONFIRMED
+
+
+class TestBookForMember:
+    def post(self, client, world, laser, **changes):
+        data = {
+            "lab": "lab-a", "member": world.member.pk, "machine": laser.pk, "date": "2026-03-24",
+            "start_time": "10:00", "end_time": "11:00",
+        } | changes
+        return client.post("/bookings/staff/book/", data)
+
+    def test_staff_book_for_a_member_who_pays_with_their_credits(self, client, world, laser):
+        client.force_login(world.staff)
+        response = self.post(client, world, laser)
+        assert response.status_code == 302
+        booking = Booking.objects.get()
+        assert (booking.member, booking.created_by) == (world.member, world.staff)
+        assert balance_minutes(user=world.member, lab=world.lab) == 540
+
+    def test_a_rule_refusal_is_shown_and_nothing_is_booked(self, client, world, laser):
+        client.force_login(world.staff)
+        response = self.post(client, world, laser, start_time="10:10", end_time="11:10")
+        assert response.status_code == 400
+        assert Booking.objects.count() == 0
+
+    @pytest.mark.parametrize("who, status", [("member", 403), ("other_staff", 403), ("trainer", 403)])
+    def test_only_the_labs_staff_book_for_others(self, client, world, laser, who, status):
+        client.force_login(getattr(world, who))
+        assert self.post(client, world, laser).status_code == status
+        assert Booking.objects.count() == 0
+
+    def test_someone_outside_the_lab_cannot_be_chosen(self, client, world, laser):
+        client.force_login(world.staff)
+        response = self.post(client, world, laser, member=world.other_staff.pk)
+        assert response.status_code == 400
+        assert Booking.objects.count() == 0
