@@ -352,7 +352,7 @@ class TestStaffDayView:
         content = response.content.decode()
         assert response.status_code == 200
         assert "Lab A: bookings of Monday 23 March 2026" in content
-        assert "Mia Member" not in content  # the booking is on Tuesday
+        assert "10:00–11:00" not in content  # the booking is on Tuesday
         assert 'aria-current="date">Today' in content
 
     def test_staff_of_another_lab_are_refused(self, client, day_world):
@@ -392,7 +392,7 @@ class TestStaffDayView:
     ):
         client.force_login(day_world.staff)
         staff_day(client, lab="lab-a", date="2026-03-24")
-        with django_assert_num_queries(7) as small:
+        with django_assert_num_queries(8) as small:
             staff_day(client, lab="lab-a", date="2026-03-24")
         for index in range(10):
             machine = MachineFactory(lab=day_world.lab)
