@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from fablab.core.errors import DomainError
 from machines.forms import MachineAdminForm
 from machines.models import Category, Machine, MachineStatus, MaintenanceWindow, Qualification
-from machines.services import machine_set_status
+from machines.services import machine_set_status, maintenance_schedule
 
 
 @admin.register(Category)
@@ -48,11 +48,21 @@ class MachineAdmin(admin.ModelAdmin):
 
 @admin.register(MaintenanceWindow)
 class MaintenanceWindowAdmin(admin.ModelAdmin):
-    list_display = ["machine", "start", "end", "reason"]
-    list_filter = ["machine__lab"]
+    """Adding a window goes through the service: the bookings it hits are cancelled and refunded."""
 
-    def has_add_permission(self, request):
-        return False  # scheduled through the service so that bookings are cancelled
+    list_display = ["machine", "start", "end", "reason", "created_by"]
+    list_filter = ["machine__lab"]
+    fields = ["machine", "start", "end", "reason"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None  # a window is replaced, not moved: moving it would skip the cancellations
+
+    def save_model(self, request, obj, form, change):
+        window = maintenance_schedule(
+            machine=obj.machine, start=obj.start, end=obj.end, by=request.user, reason=obj.reason
+        )
+        obj.pk = window.pk
+        obj._state.adding = False
 
 
 @admin.register(Qualification)

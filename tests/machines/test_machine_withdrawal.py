@@ -62,3 +62,21 @@ class TestMaintenanceSchedule:
             maintenance_schedule(machine=machine, start=utc(2026, 3, 25, 12), end=utc(2026, 3, 25, 10), by=None)
         assert MaintenanceWindow.objects.count() == 0
         assert all(b.status == BookingStatus.CONFIRMED for b in bookings)
+
+
+class TestMaintenanceFromTheAdmin:
+    def test_adding_a_window_in_the_admin_cancels_the_bookings_it_hits(self, client, bookings, machine):
+        admin = UserFactory(is_superuser=True, is_staff=True)
+        client.force_login(admin)
+        response = client.post(
+            "/admin/machines/maintenancewindow/add/",
+            {"machine": machine.pk, "start_0": "2026-03-25", "start_1": "10:00:00", "end_0": "2026-03-25",
+             "end_1": "13:00:00", "reason": "Lens"},
+        )
+        assert response.status_code == 302, response.content.decode()[:500]
+        assert MaintenanceWindow.objects.get().created_by == admin
+        statuses = []
+        for booking in bookings:
+            booking.refresh_from_db()
+            statuses.append(booking.status)
+        assert statuses == [BookingStatus.CONFIRMED, BookingStatus.CANCELLED, BookingStatus.CONFIRMED]
