@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from bookings.api import BlockViewSet, BookingViewSet, WaitlistViewSet
 from fablab.accounts.api import MeView, TokenView
+from fablab.billing.api import InvoiceViewSet
 from fablab.credits.api import AdjustmentView, BalanceView, ContributionViewSet, LedgerEntryViewSet
 from fablab.labs.api import LabViewSet
 from machines.api import MachineViewSet
@@ -23,6 +24,7 @@ router.register("machines", MachineViewSet, basename="machine")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("blocks", BlockViewSet, basename="block")
 router.register("waitlist", WaitlistViewSet, basename="waitlist")
+router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("trainings/courses", CourseViewSet, basename="course")
 router.register("trainings/sessions", SessionViewSet, basename="session")
 router.register("trainings/enrollments", EnrollmentViewSet, basename="enrollment")
