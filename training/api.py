@@ -49,8 +49,11 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CourseSerializer
     permission_classes = [AllowAny]
-    queryset = courses_published().order_by("title")
+    queryset = Course.objects.none()  # for the schema; "upcoming" is evaluated per request
     lookup_field = "slug"
+
+    def get_queryset(self):
+        return courses_published().order_by("title")
 
 
 class SessionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -58,12 +61,22 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = SessionSerializer
     permission_classes = [AllowAny]
-    queryset = sessions_upcoming()
+    queryset = Session.objects.none()  # for the schema; "upcoming" is evaluated per request
     filterset_fields = {"lab__slug": ["exact"], "course__slug": ["exact"]}
+
+    def get_queryset(self):
+        return sessions_upcoming()
+
+
+class UpcomingSessionField(serializers.PrimaryKeyRelatedField):
+    """A session open for enrollment, looked up when the request comes (not when the module loads)."""
+
+    def get_queryset(self):
+        return sessions_upcoming()
 
 
 class EnrollmentSerializer(serializers.ModelSerializer):
-    session = serializers.PrimaryKeyRelatedField(queryset=sessions_upcoming())
+    session = UpcomingSessionField()
     payment_mode = serializers.ChoiceField(choices=[PaymentMode.ON_SITE, PaymentMode.ONLINE], default=PaymentMode.ON_SITE)
 
     class Meta:

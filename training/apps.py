@@ -7,7 +7,11 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Trainings and workshops")
 
     def ready(self):
+        from bookings.calendar import register_lab_event_source
         from fablab.core.periodic import register_job
+        from training.calendar import sessions_as_lab_events
+
+        register_lab_event_source(sessions_as_lab_events)
         from training.services import enrollment_offers_expire, sessions_cancel_under_minimum
 
         register_job("training.expire_seat_offers", lambda: f"{enrollment_offers_expire()} offer(s) expired")

@@ -1,5 +1,17 @@
 from django.urls import path
 
+from training import views
+
 app_name = "training"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.catalogue, name="list"),
+    path("mine/", views.my_trainings, name="mine"),
+    path("teach/", views.teach, name="teach"),
+    path("sessions/<int:pk>/", views.session_detail, name="session"),
+    path("sessions/<int:pk>/enroll/", views.session_enroll, name="enroll"),
+    path("sessions/<int:pk>/roster/", views.roster, name="roster"),
+    path("sessions/<int:pk>/sign-in-sheet/", views.sign_in_sheet, name="sign_in_sheet"),
+    path("enrollments/<int:pk>/cancel/", views.enrollment_cancel_view, name="enrollment_cancel"),
+    path("enrollments/<int:pk>/accept/", views.enrollment_accept, name="enrollment_accept"),
+]
