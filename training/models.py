@@ -209,6 +209,9 @@ class SchoolRegistration(models.Model):
     end = models.DateTimeField(_("confirmed end"), null=True, blank=True)
     blocks_series = models.UUIDField(null=True, blank=True, editable=False)
     quote_number = models.CharField(_("quote number"), max_length=32, blank=True)
+    invoice = models.OneToOneField(
+        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="school_registration"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     cancellation_reason = models.CharField(_("reason for cancellation"), max_length=200, blank=True)

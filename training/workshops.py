@@ -9,14 +9,16 @@ import re
 import secrets
 import uuid
 
-from django.core.validators import validate_email
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings.services import SlotTaken, block_create, booking_cancel
 from bookings.models import ACTIVE_STATUSES, Booking
+from bookings.services import SlotTaken, block_create, booking_cancel
+from fablab.billing.models import PaymentMethod
+from fablab.billing.services import Buyer, LineInput, invoice_issue
 from fablab.core.errors import ConflictError, DomainError, NotAllowedError
 from fablab.core.locking import lock_rows
 from fablab.labs.permissions import Action, user_can
@@ -186,12 +188,44 @@ def registration_cancel(*, registration, reason, by=None, token=None):
     return registration
 
 
-def registration_mark_invoiced(*, registration, by):
-    """Called once the invoice is issued (billing): the last step."""
+def registration_invoice(*, registration, by, payment_method=PaymentMethod.TRANSFER, due_days=30):
+    """Invoice the school for a held workshop (bank transfer or administrative mandate, with its PO number)."""
     _require_staff(by, registration)
+    if payment_method not in (PaymentMethod.TRANSFER, PaymentMethod.ADMINISTRATIVE_MANDATE):
+        raise WorkshopError(
+            _("Schools pay by bank transfer or administrative mandate."), code="bad_method", field="payment_method"
+        )
     with transaction.atomic():
         registration = _locked(registration)
         _move(registration, RegistrationStatus.INVOICED, [RegistrationStatus.HELD])
-        registration.save(update_fields=["status", "updated_at"])
+        offer = registration.offer
+        registration.invoice = invoice_issue(
+            lab=registration.lab,
+            buyer=Buyer(
+                name=registration.school_name,
+                address=registration.address,
+                email=registration.teacher_email,
+            ),
+            lines=[
+                LineInput(
+                    description=_("Workshop “%(theme)s”, class of %(pupils)s pupils (%(level)s), %(day)s")
+                    % {
+                        "theme": offer.theme,
+                        "pupils": registration.pupils,
+                        "level": registration.get_class_level_display(),
+                        "day": registration.start.astimezone(registration.lab.tz).date().isoformat(),
+                    },
+                    quantity=1,
+                    unit_price_cents=offer.price_per_class_cents,
+                    vat_rate_bp=offer.vat_rate_bp,
+                )
+            ],
+            payment_method=payment_method,
+            language=registration.language,
+            due_days=due_days,
+            purchase_order=registration.purchase_order,
+            by=by,
+        )
+        registration.save(update_fields=["status", "invoice", "updated_at"])
         notify_registration(registration)
     return registration

@@ -14,8 +14,8 @@ from training.workshops import (
     registration_by_token,
     registration_cancel,
     registration_confirm,
+    registration_invoice,
     registration_mark_held,
-    registration_mark_invoiced,
     registration_submit,
     uai_is_valid,
 )
@@ -108,11 +108,24 @@ class TestRegistrationLifecycle:
         registration.refresh_from_db()
         assert registration.status == RegistrationStatus.REQUESTED
 
-    def test_the_whole_path_to_invoiced(self, registration, world, frozen_now):
+    def test_the_whole_path_to_an_invoice_with_the_purchase_order(self, registration, world, frozen_now):
         registration_confirm(registration=registration, start=utc(2026, 3, 26, 8), by=world.staff)
+        with pytest.raises(DomainError):
+            registration_invoice(registration=registration, by=world.staff)  # not held yet
         with time_machine.travel(utc(2026, 3, 26, 11), tick=False):
             registration_mark_held(registration=registration, by=world.staff)
-        assert registration_mark_invoiced(registration=registration, by=world.staff).status == RegistrationStatus.INVOICED
+            invoiced = registration_invoice(
+                registration=registration, by=world.staff, payment_method="administrative_mandate"
+            )
+        assert invoiced.status == RegistrationStatus.INVOICED
+        invoice = invoiced.invoice
+        assert (invoice.buyer_name, invoice.purchase_order, invoice.payment_method) == (
+            "École Jules Verne", "BC-2026-17", "administrative_mandate",
+        )
+        assert invoice.total_excl_tax_cents == 25000
+        assert invoice.paid_at is None
+        with pytest.raises(ConflictError):
+            registration_invoice(registration=registration, by=world.staff)
 
     def test_the_teacher_cancels_from_the_link_but_not_once_held(self, registration, world, frozen_now):
         with pytest.raises(NotAllowedError):
