@@ -61,8 +61,10 @@ def build(machines_wanted, bookings_wanted):
         return machine_ids
     per_machine = bookings_wanted // len(machine_ids)
     started = time.perf_counter()
-    columns = "machine_id, member_id, kind, start, \"end\", blocked_until, status, credits_minutes, " \
-              "refunded_minutes, note, created_at, sequence"
+    columns = (
+        'machine_id, member_id, kind, start, "end", blocked_until, status, credits_minutes, '
+        "refunded_minutes, note, created_at, sequence"
+    )
     raw = connection.connection
     with raw.cursor() as cursor, cursor.copy(f"COPY bookings_booking ({columns}) FROM STDIN") as copy:
         for machine_id in machine_ids:
@@ -157,7 +159,8 @@ def main():
     from rest_framework.settings import api_settings
 
     api_settings.reload()
-    print(f"GET /api/v1/machines/<id>/availability/ (one week): {measure_api(machine_ids, args.calls, args.bookings // args.machines)}")
+    api_result = measure_api(machine_ids, args.calls, args.bookings // args.machines)
+    print(f"GET /api/v1/machines/<id>/availability/ (one week): {api_result}")
 
 
 if __name__ == "__main__":

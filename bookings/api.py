@@ -55,7 +55,15 @@ class BookingSerializer(serializers.ModelSerializer):
             "check_in_code",
             "hold_expires_at",
         ]
-        read_only_fields = ["id", "status", "credits_minutes", "refunded_minutes", "kind", "check_in_code", "hold_expires_at"]
+        read_only_fields = [
+            "id",
+            "status",
+            "credits_minutes",
+            "refunded_minutes",
+            "kind",
+            "check_in_code",
+            "hold_expires_at",
+        ]
 
 
 class BookingFilter(django_filters.FilterSet):
@@ -148,12 +156,19 @@ class BlockViewSet(viewsets.GenericViewSet):
         data = serializer.validated_data
         if until := data.get("repeat_weekly_until"):
             blocks, skipped = block_series_create(
-                machine=data["machine"], start=data["start"], end=data["end"], until=until, by=request.user,
+                machine=data["machine"],
+                start=data["start"],
+                end=data["end"],
+                until=until,
+                by=request.user,
                 note=data["note"],
             )
         else:
-            blocks = [block_create(machine=data["machine"], start=data["start"], end=data["end"], by=request.user,
-                                   note=data["note"])]
+            blocks = [
+                block_create(
+                    machine=data["machine"], start=data["start"], end=data["end"], by=request.user, note=data["note"]
+                )
+            ]
             skipped = []
         body = {
             "blocks": BookingSerializer(blocks, many=True).data,

@@ -38,7 +38,7 @@ from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration
 from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from fablab.accounts.models import User
 from fablab.labs.models import Lab
-from machines.models import MaintenanceWindow, Machine
+from machines.models import Machine, MaintenanceWindow
 
 PRODID = "-//Fab Lab platform//Bookings//EN"
 # How often we ask subscribed calendar apps to poll (REFRESH-INTERVAL, X-PUBLISHED-TTL).
@@ -51,7 +51,15 @@ LAB_FEED_AHEAD = dt.timedelta(days=365)
 FEED_MAX_AGE_SECONDS = 300
 # What the busy feed reads of a booking: nothing about the member.
 BUSY_FIELDS = (
-    "pk", "start", "end", "blocked_until", "status", "sequence", "created_at", "cancelled_at", "checked_in_at"
+    "pk",
+    "start",
+    "end",
+    "blocked_until",
+    "status",
+    "sequence",
+    "created_at",
+    "cancelled_at",
+    "checked_in_at",
 )
 
 
@@ -254,15 +262,11 @@ def machine_busy_calendar(machine, *, now=None) -> Calendar:
     lab = machine.lab
     tz = lab.tz
     bookings = (
-        Booking.objects.filter(
-            machine=machine, status__in=ACTIVE_STATUSES, start__lt=until, blocked_until__gt=since
-        )
+        Booking.objects.filter(machine=machine, status__in=ACTIVE_STATUSES, start__lt=until, blocked_until__gt=since)
         .only(*BUSY_FIELDS)
         .order_by("start", "pk")
     )
-    windows = MaintenanceWindow.objects.filter(machine=machine, start__lt=until, end__gt=since).order_by(
-        "start", "pk"
-    )
+    windows = MaintenanceWindow.objects.filter(machine=machine, start__lt=until, end__gt=since).order_by("start", "pk")
     calendar = _new_calendar(f"{machine.name} — {lab.name}")
     calendar.add("X-WR-TIMEZONE", lab.time_zone)
     location = lab_location(lab)

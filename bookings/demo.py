@@ -40,6 +40,10 @@ def seed_bookings(labs, users, machines):
                 by=staff,
             )
             ledger_write(
-                user=member, lab=rennes, minutes=booking.credits_minutes, kind=EntryKind.GRANT, author=staff,
+                user=member,
+                lab=rennes,
+                minutes=booking.credits_minutes,
+                kind=EntryKind.GRANT,
+                author=staff,
                 memo="Demo credit",
             )

@@ -5,7 +5,8 @@ import re
 
 from django import forms
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from machines.views import duration_text
 
@@ -18,9 +19,7 @@ class AwareDateTimeField(forms.Field):
 
     widget = forms.HiddenInput
     default_error_messages = {
-        "invalid": _(
-            "“%(value)s” is not a date and time in ISO 8601 format (for example 2026-05-04T10:00:00+02:00)."
-        ),
+        "invalid": _("“%(value)s” is not a date and time in ISO 8601 format (for example 2026-05-04T10:00:00+02:00)."),
         "naive": _("Give the time with its UTC offset, for example 2026-05-04T10:00:00+02:00."),
     }
 
@@ -58,8 +57,11 @@ def length_choices(machine):
     """Every length the machine's rules allow: slot multiples from its minimum to its maximum."""
     slot = machine.slot_minutes
     return [
-        (minutes, gettext("%(length)s — %(credits)s credit minutes")
-         % {"length": duration_text(minutes), "credits": machine.credits_for(minutes)})
+        (
+            minutes,
+            gettext("%(length)s — %(credits)s credit minutes")
+            % {"length": duration_text(minutes), "credits": machine.credits_for(minutes)},
+        )
         for minutes in range(slot, machine.max_minutes + 1, slot)
         if minutes >= machine.min_minutes
     ]

@@ -25,8 +25,16 @@ def check_in_qr_svg(booking, request):
     out = io.BytesIO()
     # A white quiet zone behind the dark modules: phones read it on any page background.
     qr.save(
-        out, kind="svg", xmldecl=False, svgns=True, nl=False, scale=4,
-        dark="#000", light="#fff", svgclass="check-in-qr", lineclass=None,
+        out,
+        kind="svg",
+        xmldecl=False,
+        svgns=True,
+        nl=False,
+        scale=4,
+        dark="#000",
+        light="#fff",
+        svgclass="check-in-qr",
+        lineclass=None,
     )
     markup = out.getvalue().decode("ascii")
     if not markup.startswith("<svg ") or "style=" in markup or "<script" in markup:
@@ -34,4 +42,4 @@ def check_in_qr_svg(booking, request):
     label = _("QR code of the check-in code %(code)s") % {"code": booking.check_in_code}
     attributes = format_html('<svg role="img" aria-label="{}" ', label)
     # Safe: segno's markup was checked above and the label is escaped by format_html.
-    return mark_safe(attributes + markup[len("<svg "):])
+    return mark_safe(attributes + markup[len("<svg ") :])

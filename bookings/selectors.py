@@ -68,9 +68,7 @@ def bookings_visible_to(user):
     if not user.is_authenticated:
         return Booking.objects.none()
     staffed = labs_where(user, Action.VIEW_MEMBERS, Lab.objects.all())
-    return Booking.objects.filter(Q(member=user) | Q(machine__lab__in=staffed)).select_related(
-        "machine__lab", "member"
-    )
+    return Booking.objects.filter(Q(member=user) | Q(machine__lab__in=staffed)).select_related("machine__lab", "member")
 
 
 def upcoming_bookings_for_member(member, now):
@@ -109,9 +107,7 @@ def bookings_cancellable_by(user):
     if not user.is_authenticated:
         return Booking.objects.none()
     managed = labs_where(user, Action.MANAGE_BOOKINGS, Lab.objects.all())
-    return Booking.objects.filter(Q(member=user) | Q(machine__lab__in=managed)).select_related(
-        "machine__lab", "member"
-    )
+    return Booking.objects.filter(Q(member=user) | Q(machine__lab__in=managed)).select_related("machine__lab", "member")
 
 
 def member_waitlist_entries(member):
@@ -140,9 +136,7 @@ class MemberWaitlist:
 def member_open_waitlist(member, now):
     """The member's open waiting-list entries and, among them, the offers still open; one query."""
     entries = list(
-        member_waitlist_entries(member)
-        .filter(status__in=OPEN_WAITLIST_STATUSES, end__gt=now)
-        .order_by("start", "pk")
+        member_waitlist_entries(member).filter(status__in=OPEN_WAITLIST_STATUSES, end__gt=now).order_by("start", "pk")
     )
     return MemberWaitlist(entries=entries, offers=[entry for entry in entries if offer_is_open(entry, now)])
 
@@ -169,9 +163,7 @@ def lab_day_schedule(lab, day):
     tz = lab.tz
     start = dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
-    bookings = (
-        Booking.objects.filter(start__lt=end, end__gt=start).select_related("member").order_by("start", "pk")
-    )
+    bookings = Booking.objects.filter(start__lt=end, end__gt=start).select_related("member").order_by("start", "pk")
     maintenance = MaintenanceWindow.objects.filter(start__lt=end, end__gt=start).order_by("start")
     return (
         Machine.objects.filter(lab=lab)

@@ -62,9 +62,7 @@ def booking_create(*, member, machine, start, end, by=None, note=""):
     with transaction.atomic():
         # The machine row orders the bookings of one machine (quota, overlap).
         machine = machine_locked(machine)
-        duration, blocked_until = rules.check_member_booking(
-            machine, member, start, end, now, skip_notice=by_staff
-        )
+        duration, blocked_until = rules.check_member_booking(machine, member, start, end, now, skip_notice=by_staff)
         try:
             with transaction.atomic():
                 booking = Booking.objects.create(

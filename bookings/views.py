@@ -59,7 +59,7 @@ from machines.views import duration_text
 
 
 def _local_slot_text(start, end, tz):
-    """"Tue 24 Mar 2026 10:00–11:00" in the lab's zone, for messages."""
+    """ "Tue 24 Mar 2026 10:00–11:00" in the lab's zone, for messages."""
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
     return f"{formats.date_format(local_start, 'D j M Y')} {local_start:%H:%M}–{local_end:%H:%M}"
 
@@ -175,9 +175,7 @@ def _cancel_page(request, booking, *, error=None, status=200):
         "own": own,
         # A held booking is a waiting-list offer: it is answered on the offer page, not cancelled.
         "is_offer": booking.status == BookingStatus.HELD,
-        "cancellable": booking.is_active
-        and booking.status != BookingStatus.HELD
-        and (booking.start > now or by_staff),
+        "cancellable": booking.is_active and booking.status != BookingStatus.HELD and (booking.start > now or by_staff),
         "refund": refund_for_cancellation(booking, by_staff=by_staff, now=now),
         "deadline": booking.start - dt.timedelta(hours=booking.machine.cancellation_deadline_hours),
         "back_url": reverse("bookings:list") if own else _day_url(booking.machine.lab, _local_day(booking)),

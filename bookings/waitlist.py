@@ -44,7 +44,10 @@ def waitlist_join(*, member, machine, start, end):
         if rules.slot_is_free(machine, start, blocked_until):
             raise BookingError(_("This slot is free: book it directly."), code="slot_free")
         if Booking.objects.filter(
-            machine=machine, member=member, status__in=ACTIVE_STATUSES, start__lt=blocked_until,
+            machine=machine,
+            member=member,
+            status__in=ACTIVE_STATUSES,
+            start__lt=blocked_until,
             blocked_until__gt=start,
         ).exists():
             raise BookingError(_("You already hold this time."), code="own_slot")
@@ -52,7 +55,9 @@ def waitlist_join(*, member, machine, start, end):
             with transaction.atomic():
                 return WaitlistEntry.objects.create(machine=machine, member=member, start=start, end=end)
         except IntegrityError as error:  # bookings_waitlist_once_per_slot
-            raise ConflictError(_("You are already on the waiting list for this slot."), code="already_waiting") from error
+            raise ConflictError(
+                _("You are already on the waiting list for this slot."), code="already_waiting"
+            ) from error
 
 
 def offer_freed_slots(machine, *, now):

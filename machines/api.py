@@ -97,7 +97,10 @@ class MachineViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True)
     def availability(self, request, pk=None):
-        """Free and busy time of the machine between `start` and `end` (opening hours, closures, bookings, maintenance)."""
+        """Free and busy time of the machine between `start` and `end`.
+
+        From opening hours, closures, bookings (buffers included) and maintenance.
+        """
         machine = self.get_object()
         query = AvailabilityQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -3,7 +3,7 @@
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from machines.images import process_machine_photo, photo_file_name
+from machines.images import photo_file_name, process_machine_photo
 from machines.models import Machine
 
 
@@ -17,7 +17,7 @@ class MachineAdminForm(forms.ModelForm):
     class Meta:
         model = Machine
         # Status changes cancel bookings: they go through machine_set_status, not a form.
-        exclude = ["status"]
+        exclude = ["status"]  # noqa: DJ006 (every other field is the admin's to edit)
         # A plain file field: process_machine_photo is the one judge of what an image is,
         # with its own messages (forms.ImageField would decode the file a first time).
         field_classes = {"photo": forms.FileField}

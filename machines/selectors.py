@@ -34,8 +34,4 @@ def catalogue_labs():
 
 def catalogue_categories():
     """Categories that hold at least one catalogue machine, for the category filter."""
-    return (
-        Category.objects.filter(machines__is_public=True, machines__lab__is_active=True)
-        .distinct()
-        .order_by("name")
-    )
+    return Category.objects.filter(machines__is_public=True, machines__lab__is_active=True).distinct().order_by("name")

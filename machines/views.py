@@ -8,8 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from bookings.selectors import machine_week_calendar
 from machines.models import Machine, MachineStatus
@@ -93,9 +92,7 @@ def machine_rules(machine):
         )
     rules += [
         _("Book at least %(notice)s ahead.") % {"notice": duration_text(machine.min_notice_minutes)},
-        ngettext(
-            "Book at most %(count)s day ahead.", "Book at most %(count)s days ahead.", machine.horizon_days
-        )
+        ngettext("Book at most %(count)s day ahead.", "Book at most %(count)s days ahead.", machine.horizon_days)
         % {"count": machine.horizon_days},
     ]
     if machine.weekly_quota_minutes is None:

@@ -19,9 +19,7 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
     def validate(self, attrs):
-        user = authenticate(
-            self.context["request"], username=attrs["email"], password=attrs["password"]
-        )
+        user = authenticate(self.context["request"], username=attrs["email"], password=attrs["password"])
         if user is None:
             raise serializers.ValidationError(_("Email or password is not correct."), code="authorization")
         attrs["user"] = user

@@ -53,9 +53,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
-    is_staff = models.BooleanField(
-        _("admin access"), default=False, help_text=_("May log in to the Django admin.")
-    )
+    is_staff = models.BooleanField(_("admin access"), default=False, help_text=_("May log in to the Django admin."))
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
 

@@ -22,5 +22,3 @@ def lock_rows(queryset, *, of=("self",)):
 
 def is_postgresql(using="default"):
     return transaction.get_connection(using).vendor == "postgresql"
-
-

@@ -104,7 +104,15 @@ class ContributionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contribution
         fields = [
-            "id", "lab", "member", "day", "minutes", "description", "status", "refusal_reason", "created_at",
+            "id",
+            "lab",
+            "member",
+            "day",
+            "minutes",
+            "description",
+            "status",
+            "refusal_reason",
+            "created_at",
             "reviewed_at",
         ]
         read_only_fields = ["id", "status", "refusal_reason", "created_at", "reviewed_at"]
@@ -128,7 +136,12 @@ class ContributionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     def perform_create(self, serializer):
         data = serializer.validated_data
         member = data.get("member", self.request.user)
-        fields = {"lab": data["lab"], "day": data["day"], "minutes": data["minutes"], "description": data["description"]}
+        fields = {
+            "lab": data["lab"],
+            "day": data["day"],
+            "minutes": data["minutes"],
+            "description": data["description"],
+        }
         if member == self.request.user:
             serializer.instance = contribution_log(member=member, **fields)
         else:

@@ -10,7 +10,11 @@ class ContributionForm(forms.Form):
     lab = forms.ModelChoiceField(label=_("Lab"), queryset=Lab.objects.filter(is_active=True))
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     hours = forms.DecimalField(
-        label=_("Hours given"), min_value=0.25, max_value=24, decimal_places=2, help_text=_("For example 1.5 for 1 h 30.")
+        label=_("Hours given"),
+        min_value=0.25,
+        max_value=24,
+        decimal_places=2,
+        help_text=_("For example 1.5 for 1 h 30."),
     )
     description = forms.CharField(label=_("What you did"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -31,20 +35,20 @@ class RefusalForm(forms.Form):
 class AdjustmentForm(forms.Form):
     member = forms.ModelChoiceField(label=_("Member"), queryset=User.objects.none())
     minutes = forms.IntegerField(
-        label=_("Minutes"), help_text=_("Positive to grant credits, negative to withdraw them."), min_value=-100_000,
+        label=_("Minutes"),
+        help_text=_("Positive to grant credits, negative to withdraw them."),
+        min_value=-100_000,
         max_value=100_000,
     )
     memo = forms.CharField(label=_("Memo"), max_length=255)
 
     def __init__(self, *args, lab, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = User.objects.filter(memberships__lab=lab, is_active=True).distinct().order_by(
-            "full_name", "email"
+        self.fields["member"].queryset = (
+            User.objects.filter(memberships__lab=lab, is_active=True).distinct().order_by("full_name", "email")
         )
 
     def clean_minutes(self):
         if self.cleaned_data["minutes"] == 0:
             raise forms.ValidationError(_("Give a non-zero number of minutes."))
         return self.cleaned_data["minutes"]
-
-

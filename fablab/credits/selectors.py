@@ -6,9 +6,7 @@ from fablab.labs.permissions import Action, labs_where
 
 
 def balance_minutes(*, user, lab):
-    return (
-        CreditAccount.objects.filter(user=user, lab=lab).values_list("balance_minutes", flat=True).first() or 0
-    )
+    return CreditAccount.objects.filter(user=user, lab=lab).values_list("balance_minutes", flat=True).first() or 0
 
 
 def balances_for_user(user):
@@ -17,9 +15,7 @@ def balances_for_user(user):
 
 
 def entries_for_user(user, lab=None):
-    entries = LedgerEntry.objects.filter(account__user=user).select_related(
-        "account__lab", "author", "reference_type"
-    )
+    entries = LedgerEntry.objects.filter(account__user=user).select_related("account__lab", "author", "reference_type")
     if lab is not None:
         entries = entries.filter(account__lab=lab)
     return entries

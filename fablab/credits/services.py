@@ -126,8 +126,11 @@ def credits_adjust(*, member, lab, minutes, memo, by):
     """Staff correct a balance (a grant when positive). The memo says why; it is kept forever."""
     require_credit_manager(by, lab)
     if not memo.strip():
-        raise CreditError(_("Write a memo: it explains the adjustment to the member and the accountant."),
-                          code="memo_required", field="memo")
+        raise CreditError(
+            _("Write a memo: it explains the adjustment to the member and the accountant."),
+            code="memo_required",
+            field="memo",
+        )
     kind = EntryKind.GRANT if minutes > 0 else EntryKind.ADJUSTMENT
     return ledger_write(user=member, lab=lab, minutes=minutes, kind=kind, author=by, memo=memo.strip())
 

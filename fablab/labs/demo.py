@@ -103,9 +103,7 @@ def seed_accounts(labs):
         if user is None:
             create = User.objects.create_superuser if superuser else User.objects.create_user
             user = create(email=email, password=DEMO_PASSWORD, full_name=full_name)
-        EmailAddress.objects.get_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
+        EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         for slug, lab_roles in roles.items():
             for role in lab_roles:
                 membership_grant(user=user, lab=labs[slug], role=role, by=None)

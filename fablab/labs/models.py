@@ -33,18 +33,14 @@ class Lab(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=16, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="FR")
-    time_zone = models.CharField(
-        _("time zone"), max_length=64, default="Europe/Paris", validators=[validate_time_zone]
-    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris", validators=[validate_time_zone])
     email = models.EmailField(_("contact email"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     website = models.URLField(_("website"), blank=True)
     # Legal details printed on invoices.
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     legal_address = models.TextField(_("legal address"), blank=True)
-    registration_number = models.CharField(
-        _("registration number (SIRET)"), max_length=32, blank=True
-    )
+    registration_number = models.CharField(_("registration number (SIRET)"), max_length=32, blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
     invoice_prefix = models.CharField(
         _("invoice number prefix"),
@@ -103,12 +99,8 @@ class OpeningHours(models.Model):
         verbose_name_plural = _("opening hours")
         ordering = ["weekday", "opens"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(closes__gt=F("opens")), name="labs_openinghours_closes_after_opens"
-            ),
-            models.CheckConstraint(
-                condition=Q(weekday__gte=0, weekday__lte=6), name="labs_openinghours_weekday_range"
-            ),
+            models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="labs_openinghours_closes_after_opens"),
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="labs_openinghours_weekday_range"),
         ]
 
     def __str__(self):
@@ -133,9 +125,7 @@ class Closure(models.Model):
         ordering = ["first_day"]
         indexes = [models.Index(fields=["lab", "last_day"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(last_day__gte=F("first_day")), name="labs_closure_last_after_first"
-            ),
+            models.CheckConstraint(condition=Q(last_day__gte=F("first_day")), name="labs_closure_last_after_first"),
         ]
 
     def __str__(self):
@@ -155,9 +145,7 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A role a user holds in one lab. A user may hold several roles in several labs."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)

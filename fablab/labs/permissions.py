@@ -78,9 +78,7 @@ def labs_where(user, action, labs):
     if user.is_superuser or action in EVERYONE_ACTIONS:
         return labs
     lab_ids = [
-        lab_id
-        for lab_id, roles in lab_roles(user).items()
-        if any(action in ROLE_ACTIONS[role] for role in roles)
+        lab_id for lab_id, roles in lab_roles(user).items() if any(action in ROLE_ACTIONS[role] for role in roles)
     ]
     return labs.filter(pk__in=lab_ids)
 

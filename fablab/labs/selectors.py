@@ -55,8 +55,7 @@ def is_open_now(lab):
     if closure_on(lab, now.date()):
         return False
     return any(
-        hours.weekday == now.weekday() and hours.opens <= now.time() < hours.closes
-        for hours in lab.opening_hours.all()
+        hours.weekday == now.weekday() and hours.opens <= now.time() < hours.closes for hours in lab.opening_hours.all()
     )
 
 

@@ -5,7 +5,6 @@ from django.utils.translation import gettext
 
 from fablab.credits.models import EntryKind
 from fablab.credits.services import ledger_write
-
 from fablab.labs.models import Membership, Role
 from fablab.labs.permissions import forget_lab_roles
 

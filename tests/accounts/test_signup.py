@@ -18,6 +18,7 @@ def signup(client, django_capture_on_commit_callbacks):
 
     return post
 
+
 SIGNUP = {
     "email": "new@example.org",
     "full_name": "Nina Newcomer",

@@ -1,5 +1,3 @@
-import datetime as dt
-
 import pytest
 import time_machine
 
@@ -22,7 +20,9 @@ def booking(frozen_now, machine, member):
 
 
 class TestBookingCancel:
-    def test_it_refunds_in_full_before_the_deadline(self, booking, member, mailoutbox, django_capture_on_commit_callbacks):
+    def test_it_refunds_in_full_before_the_deadline(
+        self, booking, member, mailoutbox, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             cancelled = booking_cancel(booking=booking, by=member)
         assert cancelled.status == BookingStatus.CANCELLED

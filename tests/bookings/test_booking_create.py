@@ -33,10 +33,13 @@ def assert_refused(code, **kwargs):
 
 
 class TestBookingCreate:
-    def test_it_books_and_debits_the_credits_in_one_go(self, frozen_now, machine, member, mailoutbox,
-                                                        django_capture_on_commit_callbacks):
+    def test_it_books_and_debits_the_credits_in_one_go(
+        self, frozen_now, machine, member, mailoutbox, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
-            booking = booking_create(member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10, 30))
+            booking = booking_create(
+                member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10, 30)
+            )
         assert booking.status == BookingStatus.CONFIRMED
         assert booking.credits_minutes == 90
         assert balance_minutes(user=member, lab=machine.lab) == 510
@@ -54,7 +57,9 @@ class TestBookingCreate:
         booking_create(member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10))
         other = UserFactory()
         give_credits(other, machine.lab, 600)
-        error = assert_refused("slot_taken", member=other, machine=machine, start=utc(2026, 3, 24, 9, 30), end=utc(2026, 3, 24, 10, 30))
+        error = assert_refused(
+            "slot_taken", member=other, machine=machine, start=utc(2026, 3, 24, 9, 30), end=utc(2026, 3, 24, 10, 30)
+        )
         assert isinstance(error, SlotTaken)
         assert error.status == 409
 
@@ -75,26 +80,36 @@ class TestBookingCreate:
 
     def test_it_refuses_outside_opening_hours(self, frozen_now, machine, member):
         # 17:30 to 18:30 in Paris (CET): the lab closes at 18:00.
-        assert_refused("lab_closed", member=member, machine=machine, start=utc(2026, 3, 24, 16, 30), end=utc(2026, 3, 24, 17, 30))
+        assert_refused(
+            "lab_closed", member=member, machine=machine, start=utc(2026, 3, 24, 16, 30), end=utc(2026, 3, 24, 17, 30)
+        )
 
     def test_it_refuses_a_closed_day(self, frozen_now, machine, member):
         ClosureFactory(lab=machine.lab, first_day=dt.date(2026, 3, 25), last_day=dt.date(2026, 3, 25))
-        assert_refused("lab_closed", member=member, machine=machine, start=utc(2026, 3, 25, 9), end=utc(2026, 3, 25, 10))
+        assert_refused(
+            "lab_closed", member=member, machine=machine, start=utc(2026, 3, 25, 9), end=utc(2026, 3, 25, 10)
+        )
 
     def test_it_follows_local_opening_hours_across_the_daylight_saving_change(self, frozen_now, machine, member):
         # Saturday 28 March (CET, UTC+1): 09:00 local is 08:00 UTC.
         assert booking_create(member=member, machine=machine, start=utc(2026, 3, 28, 8), end=utc(2026, 3, 28, 9))
         # Sunday 29 March (CEST, UTC+2): 09:00 local is 07:00 UTC; 06:30 UTC is 08:30, still closed.
         assert booking_create(member=member, machine=machine, start=utc(2026, 3, 29, 7), end=utc(2026, 3, 29, 8))
-        assert_refused("lab_closed", member=member, machine=machine, start=utc(2026, 3, 29, 6, 30), end=utc(2026, 3, 29, 7, 30))
+        assert_refused(
+            "lab_closed", member=member, machine=machine, start=utc(2026, 3, 29, 6, 30), end=utc(2026, 3, 29, 7, 30)
+        )
         # 18:00 local closing is 16:00 UTC on the 29th.
-        assert_refused("lab_closed", member=member, machine=machine, start=utc(2026, 3, 29, 15, 30), end=utc(2026, 3, 29, 16, 30))
+        assert_refused(
+            "lab_closed", member=member, machine=machine, start=utc(2026, 3, 29, 15, 30), end=utc(2026, 3, 29, 16, 30)
+        )
 
     def test_it_keeps_the_local_slot_grid_in_a_half_hour_offset_zone(self, frozen_now, lab, member):
         lab.time_zone = "Asia/Kolkata"  # UTC+05:30: local 10:00 is 04:30 UTC
         lab.save()
         machine = MachineFactory(lab=lab, slot_minutes=60, min_minutes=60)
-        assert booking_create(member=member, machine=machine, start=utc(2026, 3, 24, 4, 30), end=utc(2026, 3, 24, 5, 30))
+        assert booking_create(
+            member=member, machine=machine, start=utc(2026, 3, 24, 4, 30), end=utc(2026, 3, 24, 5, 30)
+        )
         assert_refused("off_grid", member=member, machine=machine, start=utc(2026, 3, 24, 5), end=utc(2026, 3, 24, 6))
 
     @pytest.mark.parametrize(
@@ -114,24 +129,50 @@ class TestBookingCreate:
         assert balance_minutes(user=member, lab=machine.lab) == 600
 
     def test_it_refuses_naive_datetimes(self, frozen_now, machine, member):
-        assert_refused("naive_time", member=member, machine=machine, start=dt.datetime(2026, 3, 24, 10), end=dt.datetime(2026, 3, 24, 11))
+        assert_refused(
+            "naive_time",
+            member=member,
+            machine=machine,
+            start=dt.datetime(2026, 3, 24, 10),
+            end=dt.datetime(2026, 3, 24, 11),
+        )
 
     def test_it_refuses_a_machine_in_maintenance_or_out_of_order(self, frozen_now, machine, member):
         for status in (MachineStatus.MAINTENANCE, MachineStatus.OUT_OF_ORDER):
             machine.status = status
             machine.save()
-            assert_refused("machine_unavailable", member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10))
+            assert_refused(
+                "machine_unavailable",
+                member=member,
+                machine=machine,
+                start=utc(2026, 3, 24, 9),
+                end=utc(2026, 3, 24, 10),
+            )
 
     def test_it_refuses_time_during_a_maintenance_window(self, frozen_now, machine, member):
         MaintenanceWindowFactory(machine=machine, start=utc(2026, 3, 24, 9, 30), end=utc(2026, 3, 24, 11))
-        assert_refused("maintenance", member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10))
+        assert_refused(
+            "maintenance", member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10)
+        )
 
     def test_it_requires_a_live_qualification_when_the_machine_needs_one(self, frozen_now, machine, member):
         machine.requires_qualification = True
         machine.save()
-        assert_refused("qualification_required", member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10))
+        assert_refused(
+            "qualification_required",
+            member=member,
+            machine=machine,
+            start=utc(2026, 3, 24, 9),
+            end=utc(2026, 3, 24, 10),
+        )
         QualificationFactory(user=member, machine=machine, expires_at=utc(2026, 3, 24, 8))
-        assert_refused("qualification_required", member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10))
+        assert_refused(
+            "qualification_required",
+            member=member,
+            machine=machine,
+            start=utc(2026, 3, 24, 9),
+            end=utc(2026, 3, 24, 10),
+        )
         QualificationFactory(user=member, machine=MachineFactory(lab=machine.lab))  # another machine's
         machine.qualifications.update(expires_at=None)
         assert booking_create(member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10))
@@ -141,7 +182,9 @@ class TestBookingCreate:
         machine.save()
         booking_create(member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10))
         booking_create(member=member, machine=machine, start=utc(2026, 3, 25, 9), end=utc(2026, 3, 25, 10))
-        error = assert_refused("weekly_quota", member=member, machine=machine, start=utc(2026, 3, 26, 9), end=utc(2026, 3, 26, 9, 30))
+        error = assert_refused(
+            "weekly_quota", member=member, machine=machine, start=utc(2026, 3, 26, 9), end=utc(2026, 3, 26, 9, 30)
+        )
         assert "0 left" in str(error)
         # Monday 30 March starts a new week in the lab.
         assert booking_create(member=member, machine=machine, start=utc(2026, 3, 30, 7), end=utc(2026, 3, 30, 8))
@@ -149,12 +192,16 @@ class TestBookingCreate:
     def test_it_refuses_when_credits_are_short_and_writes_nothing(self, frozen_now, machine):
         poor = UserFactory()
         give_credits(poor, machine.lab, 30)
-        assert_refused("insufficient_credits", member=poor, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10))
+        assert_refused(
+            "insufficient_credits", member=poor, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10)
+        )
         assert balance_minutes(user=poor, lab=machine.lab) == 30
 
     def test_staff_book_on_behalf_without_the_notice_rule(self, frozen_now, machine, member):
         staff = UserFactory()
         MembershipFactory(user=staff, lab=machine.lab, role=Role.STAFF)
-        booking = booking_create(member=member, machine=machine, start=utc(2026, 3, 23, 8, 30), end=utc(2026, 3, 23, 9), by=staff)
+        booking = booking_create(
+            member=member, machine=machine, start=utc(2026, 3, 23, 8, 30), end=utc(2026, 3, 23, 9), by=staff
+        )
         assert (booking.member, booking.created_by) == (member, staff)
         assert LedgerEntry.objects.filter(kind=EntryKind.BOOKING_DEBIT).get().author == staff

@@ -66,8 +66,9 @@ class TestConfirmationEmail:
         assert part.get_filename() == "booking.ics"
         assert Calendar.from_ical(part.get_payload(decode=True))["METHOD"] == "REQUEST"
 
-    def test_it_names_the_lab_as_organizer(self, frozen_now, lab, machine, member, mailoutbox,
-                                           django_capture_on_commit_callbacks):
+    def test_it_names_the_lab_as_organizer(
+        self, frozen_now, lab, machine, member, mailoutbox, django_capture_on_commit_callbacks
+    ):
         lab.email = "contact@rennes.example"
         lab.save(update_fields=["email"])
         with django_capture_on_commit_callbacks(execute=True):
@@ -79,18 +80,20 @@ class TestConfirmationEmail:
     def test_it_falls_back_to_the_platform_sender_without_a_lab_email(self, confirmed, mailoutbox, settings):
         event = only_event(ics_of(mailoutbox[0])[0])
         assert str(event["ORGANIZER"]).startswith("mailto:")
-        assert str(event["ORGANIZER"])[len("mailto:"):] in settings.DEFAULT_FROM_EMAIL
+        assert str(event["ORGANIZER"])[len("mailto:") :] in settings.DEFAULT_FROM_EMAIL
 
-    def test_it_sends_nothing_when_the_booking_is_refused(self, frozen_now, machine, member, mailoutbox,
-                                                         django_capture_on_commit_callbacks):
+    def test_it_sends_nothing_when_the_booking_is_refused(
+        self, frozen_now, machine, member, mailoutbox, django_capture_on_commit_callbacks
+    ):
         with pytest.raises(DomainError), django_capture_on_commit_callbacks(execute=True):
             booking_create(member=member, machine=machine, start=utc(2026, 3, 24, 3), end=utc(2026, 3, 24, 4))
         assert mailoutbox == []
 
 
 class TestCancellationEmail:
-    def test_it_carries_an_ics_cancel_with_a_bumped_sequence(self, confirmed, member, mailoutbox,
-                                                            django_capture_on_commit_callbacks):
+    def test_it_carries_an_ics_cancel_with_a_bumped_sequence(
+        self, confirmed, member, mailoutbox, django_capture_on_commit_callbacks
+    ):
         later = NOW + dt.timedelta(hours=2)
         with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
             booking_cancel(booking=confirmed, by=member)
@@ -108,8 +111,9 @@ class TestCancellationEmail:
         assert event["DTSTART"].params["TZID"] == "Europe/Paris"
         assert [tz.tz_name for tz in calendar.timezones] == ["Europe/Paris"]
 
-    def test_it_keeps_the_reason_and_the_attachment(self, confirmed, member, mailoutbox,
-                                                    django_capture_on_commit_callbacks):
+    def test_it_keeps_the_reason_and_the_attachment(
+        self, confirmed, member, mailoutbox, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             booking_cancel(booking=confirmed, by=member, reason="Laser tube replaced")
         message = mailoutbox[1]

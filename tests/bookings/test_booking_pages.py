@@ -84,7 +84,10 @@ class TestBookingConfirmationPage:
             ({"start": "2026-03-24T10:00:00"}, "Give the time with its UTC offset"),
             ({"start": START, "end": "2026-03-24T11:00:00"}, "Give the time with its UTC offset"),
             ({}, "Pick a start time."),
-            ({"start": "2026-03-24T10:10:00+01:00", "end": "2026-03-24T11:10:00+01:00"}, "Bookings start on the 30-minute grid"),
+            (
+                {"start": "2026-03-24T10:10:00+01:00", "end": "2026-03-24T11:10:00+01:00"},
+                "Bookings start on the 30-minute grid",
+            ),
             ({"start": START, "end": "2026-03-24T09:00:00+01:00"}, "The end must be after the start."),
             ({"start": START, "end": "2026-03-24T16:00:00+01:00"}, "A booking lasts between 30 and 240 minutes."),
         ],
@@ -172,7 +175,9 @@ class TestBookThroughTheForm:
             ({"start": START}, "This field is required."),
         ],
     )
-    def test_it_refuses_malformed_input_with_400_and_writes_nothing(self, signed_in, frozen_now, machine, data, message):
+    def test_it_refuses_malformed_input_with_400_and_writes_nothing(
+        self, signed_in, frozen_now, machine, data, message
+    ):
         before = written()
         response = signed_in.post(book_url(machine), data)
         assert response.status_code == 400
@@ -209,7 +214,9 @@ class TestMyBookings:
 
     def test_it_offers_cancel_only_for_active_bookings_still_to_come(self, signed_in, frozen_now, machine, member):
         coming = booking_create(member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10))
-        cancelled = hold(machine, utc(2026, 3, 26, 9), utc(2026, 3, 26, 10), member=member, status=BookingStatus.CANCELLED)
+        cancelled = hold(
+            machine, utc(2026, 3, 26, 9), utc(2026, 3, 26, 10), member=member, status=BookingStatus.CANCELLED
+        )
         content = signed_in.get(reverse("bookings:list")).content.decode()
         assert reverse("bookings:cancel", args=[coming.pk]) in content
         assert reverse("bookings:cancel", args=[cancelled.pk]) not in content
@@ -234,7 +241,12 @@ class TestMyBookings:
         with django_assert_num_queries(7) as small:
             signed_in.get(reverse("bookings:list"))
         for day in range(3, 31):
-            hold(machine, utc(2026, 1, 1, 9) + dt.timedelta(days=day), utc(2026, 1, 1, 10) + dt.timedelta(days=day), member=member)
+            hold(
+                machine,
+                utc(2026, 1, 1, 9) + dt.timedelta(days=day),
+                utc(2026, 1, 1, 10) + dt.timedelta(days=day),
+                member=member,
+            )
         with django_assert_num_queries(len(small.captured_queries)):
             signed_in.get(reverse("bookings:list"))
 
@@ -394,7 +406,7 @@ class TestStaffDayView:
         staff_day(client, lab="lab-a", date="2026-03-24")
         with django_assert_num_queries(8) as small:
             staff_day(client, lab="lab-a", date="2026-03-24")
-        for index in range(10):
+        for _ in range(10):
             machine = MachineFactory(lab=day_world.lab)
             hold(machine, utc(2026, 3, 24, 9), utc(2026, 3, 24, 10), member=day_world.other_member)
         with django_assert_num_queries(len(small.captured_queries)):

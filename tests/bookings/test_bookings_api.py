@@ -88,10 +88,17 @@ class TestReadAndCancelBookingApi:
     def booking(self, world, laser):
         return booking_create(member=world.member, machine=laser, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10))
 
-    @pytest.mark.parametrize("who, visible", [
-        ("member", True), ("staff", True), ("superuser", True),
-        ("other_member", False), ("other_staff", False), ("trainer", False),
-    ])
+    @pytest.mark.parametrize(
+        "who, visible",
+        [
+            ("member", True),
+            ("staff", True),
+            ("superuser", True),
+            ("other_member", False),
+            ("other_staff", False),
+            ("trainer", False),
+        ],
+    )
     def test_a_booking_is_visible_to_its_owner_and_the_labs_staff_only(self, api, world, booking, who, visible):
         api.force_authenticate(getattr(world, who))
         listed = [item["id"] for item in api.get("/api/v1/bookings/").json()["results"]]
@@ -126,7 +133,9 @@ class TestReadAndCancelBookingApi:
 
     def test_the_list_runs_a_constant_number_of_queries(self, api, world, laser, django_assert_max_num_queries):
         for hour in range(8, 16):
-            booking_create(member=world.member, machine=laser, start=utc(2026, 3, 25, hour), end=utc(2026, 3, 25, hour, 30))
+            booking_create(
+                member=world.member, machine=laser, start=utc(2026, 3, 25, hour), end=utc(2026, 3, 25, hour, 30)
+            )
         api.force_authenticate(world.member)
         with django_assert_max_num_queries(4):
             api.get("/api/v1/bookings/")

@@ -14,7 +14,14 @@ from bookings.models import Booking, BookingKind
 from bookings.services import booking_cancel, booking_create
 from fablab.accounts.services import account_erase, calendar_token_reset
 from tests.bookings.conftest import NOW, utc
-from tests.factories import ClosureFactory, LabFactory, MachineFactory, MaintenanceWindowFactory, UserFactory, give_credits
+from tests.factories import (
+    ClosureFactory,
+    LabFactory,
+    MachineFactory,
+    MaintenanceWindowFactory,
+    UserFactory,
+    give_credits,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -196,8 +203,9 @@ class TestMemberFeed:
         assert client.post(member_url(mia)).status_code == 405
         assert client.head(member_url(mia)).status_code == 200
 
-    def test_it_runs_the_same_queries_for_2_or_20_bookings(self, frozen_now, client, machine, mia,
-                                                          django_assert_num_queries):
+    def test_it_runs_the_same_queries_for_2_or_20_bookings(
+        self, frozen_now, client, machine, mia, django_assert_num_queries
+    ):
         for n in range(2):
             book_nth(mia, machine, n)
         with django_assert_num_queries(2):  # the member, the bookings with machine and lab
@@ -235,9 +243,7 @@ class TestMachineFeed:
 
     def test_it_shows_maintenance(self, frozen_now, client, machine):
         window = MaintenanceWindowFactory(machine=machine, start=utc(2026, 3, 26, 8), end=utc(2026, 3, 26, 12))
-        event = events(parse(fetch(client, f"/calendar/machines/{machine.pk}.ics")))[
-            uid("maintenance", window.pk)
-        ]
+        event = events(parse(fetch(client, f"/calendar/machines/{machine.pk}.ics")))[uid("maintenance", window.pk)]
         assert str(event["SUMMARY"]) == "Maintenance"
         assert "Lens" not in str(event.to_ical())
 
@@ -265,9 +271,10 @@ class TestMachineFeed:
         assert "max-age=300" in response["Cache-Control"]
         assert response["ETag"]
         assert response["Content-Disposition"] == 'inline; filename="rennes-laser.ics"'
-        assert client.get(
-            f"/calendar/machines/{machine.pk}.ics", headers={"if-none-match": response["ETag"]}
-        ).status_code == 304
+        assert (
+            client.get(f"/calendar/machines/{machine.pk}.ics", headers={"if-none-match": response["ETag"]}).status_code
+            == 304
+        )
 
     def test_it_still_has_its_time_zone_with_no_bookings(self, frozen_now, client, machine):
         calendar = parse(fetch(client, f"/calendar/machines/{machine.pk}.ics"))
@@ -280,8 +287,9 @@ class TestMachineFeed:
             assert client.get(f"/calendar/machines/{pk}.ics").status_code == 404
         assert client.get("/calendar/machines/abc.ics").status_code == 404
 
-    def test_it_runs_the_same_queries_for_2_or_20_bookings(self, frozen_now, client, machine, mia,
-                                                          django_assert_num_queries):
+    def test_it_runs_the_same_queries_for_2_or_20_bookings(
+        self, frozen_now, client, machine, mia, django_assert_num_queries
+    ):
         url = f"/calendar/machines/{machine.pk}.ics"
         for n in range(2):
             book_nth(mia, machine, n)
@@ -353,8 +361,9 @@ class TestLabFeed:
         for slug in ("nowhere", "closed", "rennes%00", "r%C3%A9nnes"):
             assert client.get(f"/calendar/labs/{slug}.ics").status_code == 404
 
-    def test_it_runs_the_same_queries_for_2_or_20_closures(self, frozen_now, client, lab, monkeypatch,
-                                                          django_assert_num_queries):
+    def test_it_runs_the_same_queries_for_2_or_20_closures(
+        self, frozen_now, client, lab, monkeypatch, django_assert_num_queries
+    ):
         monkeypatch.setattr(feeds, "_lab_event_sources", [])  # sources answer for their own queries
         for week in range(2):
             ClosureFactory(lab=lab, first_day=dt.date(2026, 4, 1) + dt.timedelta(weeks=week))
@@ -373,7 +382,10 @@ class TestFeedsParseWithIcalJs:
         path.write_bytes(response.content)
         result = subprocess.run(
             ["node", str(REPO / "tests/js/parse_ics.mjs"), str(path)],
-            cwd=REPO, capture_output=True, text=True, timeout=60,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)

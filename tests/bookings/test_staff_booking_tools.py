@@ -30,7 +30,9 @@ def staff(lab):
 
 class TestBlocks:
     def test_staff_block_time_without_moving_credits(self, frozen_now, machine, staff):
-        block = block_create(machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 12), by=staff, note="Class")
+        block = block_create(
+            machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 12), by=staff, note="Class"
+        )
         assert (block.kind, block.member, block.credits_minutes) == (BookingKind.BLOCK, None, 0)
 
     def test_a_block_takes_the_slot_from_members(self, frozen_now, machine, member, staff):
@@ -60,7 +62,11 @@ class TestBlocks:
     def test_a_series_must_end_after_it_starts(self, frozen_now, machine, staff):
         with pytest.raises(DomainError):
             block_series_create(
-                machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10), until=dt.date(2026, 3, 1), by=staff
+                machine=machine,
+                start=utc(2026, 3, 24, 9),
+                end=utc(2026, 3, 24, 10),
+                until=dt.date(2026, 3, 1),
+                by=staff,
             )
 
 

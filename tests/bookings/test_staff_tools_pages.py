@@ -113,7 +113,11 @@ class TestBlockTime:
             assert response["Location"] == f"{reverse('bookings:staff_day')}?lab=lab-a&date=2026-03-25"
             content = client.get(response["Location"]).content.decode()
         created = Booking.objects.get(kind=BookingKind.BLOCK)
-        assert (created.machine, created.start, created.end) == (tools.laser, utc(2026, 3, 25, 13), utc(2026, 3, 25, 15))
+        assert (created.machine, created.start, created.end) == (
+            tools.laser,
+            utc(2026, 3, 25, 13),
+            utc(2026, 3, 25, 15),
+        )
         assert (created.member, created.note, created.credits_minutes) == (None, "Class", 0)
         assert "1 block of Laser A was created." in content
         assert "14:00–16:00" in content
@@ -125,7 +129,11 @@ class TestBlockTime:
         with time_machine.travel(NOW, tick=False):
             # Tuesdays 10:00–11:00 from 24 March to 14 April; the first one is booked by the member.
             response = block(
-                client, machine=tools.laser.pk, date="2026-03-24", start_time="10:00", end_time="11:00",
+                client,
+                machine=tools.laser.pk,
+                date="2026-03-24",
+                start_time="10:00",
+                end_time="11:00",
                 repeat_until="2026-04-14",
             )
             assert response.status_code == 302
@@ -227,8 +235,12 @@ class TestCancelFromTheDayView:
 class TestBookForMember:
     def post(self, client, world, laser, **changes):
         data = {
-            "lab": "lab-a", "member": world.member.pk, "machine": laser.pk, "date": "2026-03-24",
-            "start_time": "10:00", "end_time": "11:00",
+            "lab": "lab-a",
+            "member": world.member.pk,
+            "machine": laser.pk,
+            "date": "2026-03-24",
+            "start_time": "10:00",
+            "end_time": "11:00",
         } | changes
         return client.post("/bookings/staff/book/", data)
 

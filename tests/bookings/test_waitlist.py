@@ -3,7 +3,13 @@ import time_machine
 
 from bookings.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from bookings.services import booking_cancel, booking_create
-from bookings.waitlist import waitlist_expire_offers, waitlist_join, waitlist_leave, waitlist_offer_accept, waitlist_offer_decline
+from bookings.waitlist import (
+    waitlist_expire_offers,
+    waitlist_join,
+    waitlist_leave,
+    waitlist_offer_accept,
+    waitlist_offer_decline,
+)
 from fablab.core.errors import ConflictError, DomainError
 from fablab.credits.selectors import balance_minutes
 from tests.bookings.conftest import utc

@@ -55,21 +55,34 @@ class TestStaffToolsApi:
         api.force_authenticate(world.staff)
         response = api.post(
             "/api/v1/blocks/",
-            {"machine": laser.pk, "start": "2026-03-17T10:00:00+01:00", "end": "2026-03-17T11:00:00+01:00",
-             "repeat_weekly_until": "2026-03-31", "note": "Course"},
+            {
+                "machine": laser.pk,
+                "start": "2026-03-17T10:00:00+01:00",
+                "end": "2026-03-17T11:00:00+01:00",
+                "repeat_weekly_until": "2026-03-31",
+                "note": "Course",
+            },
             format="json",
         )
         assert response.status_code == 400  # the first date is in the past
 
         response = api.post(
             "/api/v1/blocks/",
-            {"machine": laser.pk, "start": "2026-03-24T10:00:00+01:00", "end": "2026-03-24T11:00:00+01:00",
-             "repeat_weekly_until": "2026-04-07", "note": "Course"},
+            {
+                "machine": laser.pk,
+                "start": "2026-03-24T10:00:00+01:00",
+                "end": "2026-03-24T11:00:00+01:00",
+                "repeat_weekly_until": "2026-04-07",
+                "note": "Course",
+            },
             format="json",
         )
         assert response.status_code == 201
         body = response.json()
-        assert [block["start"] for block in body["blocks"]] == ["2026-03-31T08:00:00+00:00", "2026-04-07T08:00:00+00:00"]
+        assert [block["start"] for block in body["blocks"]] == [
+            "2026-03-31T08:00:00+00:00",
+            "2026-04-07T08:00:00+00:00",
+        ]
         assert body["skipped"] == [{"start": "2026-03-24T10:00:00+01:00", "end": "2026-03-24T11:00:00+01:00"}]
 
     @pytest.mark.parametrize("who", ["member", "other_staff", "trainer"])

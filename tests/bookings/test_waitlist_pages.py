@@ -286,9 +286,10 @@ class TestOfferPage:
         entry = waitlist_join(member=poor, machine=machine, start=SLOT[0], end=SLOT[1])
         booking_cancel(booking=taken, by=holder)
         client.force_login(poor)
-        assert "Your balance is too low for this slot." in client.get(
-            reverse("bookings:offer", args=[entry.pk])
-        ).content.decode()
+        assert (
+            "Your balance is too low for this slot."
+            in client.get(reverse("bookings:offer", args=[entry.pk])).content.decode()
+        )
         response = client.post(reverse("bookings:offer", args=[entry.pk]), {"answer": "accept"})
         assert response.status_code == 400
         assert "Not enough credits" in response.content.decode()

@@ -82,7 +82,9 @@ class TestWeekCalendar:
         assert cell_at(calendar, dt.date(2026, 3, 26), "14:30").state == CellState.BUSY
         assert cell_at(calendar, dt.date(2026, 3, 26), "15:00").state == CellState.FREE
 
-    def test_a_free_cell_before_a_booking_is_not_offered_when_the_buffer_would_overlap_it(self, frozen_now, lab, member):
+    def test_a_free_cell_before_a_booking_is_not_offered_when_the_buffer_would_overlap_it(
+        self, frozen_now, lab, member
+    ):
         laser = MachineFactory(lab=lab, buffer_minutes=30)
         hold(laser, utc(2026, 3, 24, 9), utc(2026, 3, 24, 10), member=member)  # 10:00 in Paris
         calendar = machine_week_calendar(laser, MONDAY, now=frozen_now)

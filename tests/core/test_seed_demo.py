@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from fablab.accounts.models import User
 from bookings.models import Booking
+from fablab.accounts.models import User
 from fablab.credits.models import LedgerEntry
 from fablab.credits.selectors import balance_minutes, entries_for_user
 from fablab.labs.models import Lab, Membership, OpeningHours

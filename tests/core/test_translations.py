@@ -50,9 +50,7 @@ class TestFrenchCatalogue:
 
     def test_no_translation_is_fuzzy(self, regenerated_catalogue):
         fuzzy = gettext_tool("msgattrib", "--only-fuzzy", "--no-wrap", str(regenerated_catalogue))
-        fuzzy_entries = [
-            block for block in fuzzy.split("\n\n") if block.strip() and 'msgid ""\nmsgstr ""' not in block
-        ]
+        fuzzy_entries = [block for block in fuzzy.split("\n\n") if block.strip() and 'msgid ""\nmsgstr ""' not in block]
         assert fuzzy_entries == [], "\n\n".join(fuzzy_entries)
 
     def test_the_catalogue_compiles_cleanly(self):

@@ -22,7 +22,9 @@ YESTERDAY = dt.date.today() - dt.timedelta(days=1)
 
 @pytest.fixture
 def logged(world):
-    return contribution_log(member=world.member, lab=world.lab, day=YESTERDAY, minutes=120, description="Workshop tidy-up")
+    return contribution_log(
+        member=world.member, lab=world.lab, day=YESTERDAY, minutes=120, description="Workshop tidy-up"
+    )
 
 
 class TestContributionReview:
@@ -39,7 +41,10 @@ class TestContributionReview:
             contribution_approve(contribution=logged, by=world.staff)
         entry = LedgerEntry.objects.get()
         assert (entry.kind, entry.minutes, entry.reference, entry.author) == (
-            EntryKind.CONTRIBUTION, 120, logged, world.staff,
+            EntryKind.CONTRIBUTION,
+            120,
+            logged,
+            world.staff,
         )
         assert balance_minutes(user=world.member, lab=world.lab) == 120
         assert "120" in mailoutbox[0].subject
@@ -67,7 +72,12 @@ class TestContributionReview:
 
     @pytest.mark.parametrize(
         "day, minutes, description",
-        [(YESTERDAY, 0, "x"), (YESTERDAY, 25 * 60, "x"), (dt.date.today() + dt.timedelta(days=2), 60, "x"), (YESTERDAY, 60, " ")],
+        [
+            (YESTERDAY, 0, "x"),
+            (YESTERDAY, 25 * 60, "x"),
+            (dt.date.today() + dt.timedelta(days=2), 60, "x"),
+            (YESTERDAY, 60, " "),
+        ],
     )
     def test_bad_contributions_are_refused_and_nothing_is_written(self, world, day, minutes, description):
         with pytest.raises(DomainError):
@@ -135,8 +145,13 @@ class TestContributionsApi:
         api.force_authenticate(world.member)
         response = api.post(
             "/api/v1/credits/contributions/",
-            {"lab": "lab-a", "member": world.other_member.pk, "day": YESTERDAY.isoformat(), "minutes": 60,
-             "description": "x"},
+            {
+                "lab": "lab-a",
+                "member": world.other_member.pk,
+                "day": YESTERDAY.isoformat(),
+                "minutes": 60,
+                "description": "x",
+            },
             format="json",
         )
         assert response.status_code == 403

@@ -33,7 +33,9 @@ class TestMyCreditsPage:
         future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
         response = client.post("/credits/", {"lab": world.lab.pk, "day": future, "hours": "2", "description": "x"})
         assert response.status_code == 400
-        response = client.post("/credits/", {"lab": world.lab.pk, "day": YESTERDAY.isoformat(), "hours": "-1", "description": ""})
+        response = client.post(
+            "/credits/", {"lab": world.lab.pk, "day": YESTERDAY.isoformat(), "hours": "-1", "description": ""}
+        )
         assert response.status_code == 400
         assert Contribution.objects.count() == 0
 
@@ -62,7 +64,9 @@ class TestStaffCreditsPage:
         pending.refresh_from_db()
         assert pending.status == ContributionStatus.REFUSED
 
-    @pytest.mark.parametrize("who, status", [("member", 302), ("other_member", 404), ("trainer", 404), ("other_staff", 404)])
+    @pytest.mark.parametrize(
+        "who, status", [("member", 302), ("other_member", 404), ("trainer", 404), ("other_staff", 404)]
+    )
     def test_others_cannot_review(self, client, world, pending, who, status):
         client.force_login(getattr(world, who))
         response = client.post(f"/credits/contributions/{pending.pk}/approve/")

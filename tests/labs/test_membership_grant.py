@@ -3,7 +3,7 @@ import pytest
 from fablab.credits.models import EntryKind, LedgerEntry
 from fablab.credits.selectors import balance_minutes
 from fablab.labs.models import Role
-from fablab.labs.permissions import user_can, Action
+from fablab.labs.permissions import Action, user_can
 from fablab.labs.services import membership_grant, membership_revoke
 from tests.factories import LabFactory, UserFactory
 

@@ -50,6 +50,4 @@ class TestOpeningIntervals:
 
     def test_it_uses_the_labs_own_time_zone(self):
         lab = LabFactory(time_zone="America/Montreal", hours=[(0, "09:00", "17:00")])
-        assert opening_intervals(lab, utc(2026, 1, 5), utc(2026, 1, 6)) == [
-            (utc(2026, 1, 5, 14), utc(2026, 1, 5, 22))
-        ]
+        assert opening_intervals(lab, utc(2026, 1, 5), utc(2026, 1, 6)) == [(utc(2026, 1, 5, 14), utc(2026, 1, 5, 22))]

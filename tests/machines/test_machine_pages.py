@@ -138,7 +138,10 @@ class TestMachinePage:
         assert "Book at least 1 hour ahead." in content
         assert "Book at most 28 days ahead." in content
         assert "Each member may book up to 4 hours a week" in content
-        assert "Cancel up to 24 hours before the start to get all your credits back; later, 0% of them come back." in content
+        assert (
+            "Cancel up to 24 hours before the start to get all your credits back; later, 0% of them come back."
+            in content
+        )
         assert "You need a qualification for this machine" in content
 
     def test_it_answers_404_for_an_unknown_or_hidden_machine(self, client, laser):

@@ -15,7 +15,6 @@ from PIL import Image, ImageCms
 
 from machines.forms import MachineAdminForm
 from machines.images import process_machine_photo
-from machines.models import Machine
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -49,7 +49,9 @@ class TestMachineOutOfOrder:
 
 class TestMaintenanceSchedule:
     def test_it_cancels_only_the_bookings_in_the_window(self, bookings, machine):
-        maintenance_schedule(machine=machine, start=utc(2026, 3, 25, 10), end=utc(2026, 3, 25, 12), by=None, reason="Lens")
+        maintenance_schedule(
+            machine=machine, start=utc(2026, 3, 25, 10), end=utc(2026, 3, 25, 12), by=None, reason="Lens"
+        )
         statuses = []
         for booking in bookings:
             booking.refresh_from_db()
@@ -70,8 +72,14 @@ class TestMaintenanceFromTheAdmin:
         client.force_login(admin)
         response = client.post(
             "/admin/machines/maintenancewindow/add/",
-            {"machine": machine.pk, "start_0": "2026-03-25", "start_1": "10:00:00", "end_0": "2026-03-25",
-             "end_1": "13:00:00", "reason": "Lens"},
+            {
+                "machine": machine.pk,
+                "start_0": "2026-03-25",
+                "start_1": "10:00:00",
+                "end_0": "2026-03-25",
+                "end_1": "13:00:00",
+                "reason": "Lens",
+            },
         )
         assert response.status_code == 302, response.content.decode()[:500]
         assert MaintenanceWindow.objects.get().created_by == admin

@@ -3,7 +3,14 @@ import pytest
 from bookings.services import booking_create
 from machines.models import MachineStatus
 from tests.bookings.conftest import utc
-from tests.factories import CategoryFactory, LabFactory, MachineFactory, MaintenanceWindowFactory, UserFactory, give_credits
+from tests.factories import (
+    CategoryFactory,
+    LabFactory,
+    MachineFactory,
+    MaintenanceWindowFactory,
+    UserFactory,
+    give_credits,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +87,8 @@ class TestAvailabilityApi:
             client.get(url, params)
         for day in range(25, 30):
             for hour in range(8, 16, 2):
-                booking_create(member=member, machine=machine, start=utc(2026, 3, day, hour), end=utc(2026, 3, day, hour, 30))
+                booking_create(
+                    member=member, machine=machine, start=utc(2026, 3, day, hour), end=utc(2026, 3, day, hour, 30)
+                )
         with django_assert_num_queries(len(few.captured_queries)):
             client.get(url, params)

@@ -10,7 +10,6 @@ from fablab.labs import demo as labs_demo
 from machines import demo as machines_demo
 from training import demo as training_demo
 
-
 QUIET_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
 
 
@@ -32,6 +31,6 @@ class Command(BaseCommand):
             training_demo.seed_trainings(labs, users, machines)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(labs)} labs, {len(machines)} machines."))
         if not options["quiet_logins"]:
-            self.stdout.write("Demo logins (password for all: %s):" % labs_demo.DEMO_PASSWORD)
+            self.stdout.write(f"Demo logins (password for all: {labs_demo.DEMO_PASSWORD}):")
             for email, full_name, _superuser, _roles in labs_demo.ACCOUNTS:
                 self.stdout.write(f"  {email:<24} {full_name}")
