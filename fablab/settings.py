@@ -210,7 +210,7 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Fab Lab"
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=not DEBUG)
-STAFF_PATH_PREFIXES = ("/admin/", "/staff/", "/bookings/staff/")
+STAFF_PATH_PREFIXES = ("/admin/", "/staff/", "/bookings/staff/", "/credits/staff/", "/workshops/staff/")
 
 # --- REST API ------------------------------------------------------------------
 REST_FRAMEWORK = {

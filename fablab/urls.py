@@ -18,5 +18,6 @@ urlpatterns = [
     path("calendar/", include("bookings.calendar_urls")),
     path("credits/", include("fablab.credits.urls")),
     path("trainings/", include("training.urls")),
+    path("workshops/", include("training.workshop_urls")),
     path("", include("frontend.urls")),
 ]

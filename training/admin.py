@@ -54,7 +54,7 @@ class SchoolRegistrationAdmin(admin.ModelAdmin):
     list_display = ["school_name", "school_code", "offer", "lab", "class_level", "pupils", "status", "start"]
     list_filter = ["status", "lab", "offer", "class_level"]
     search_fields = ["school_name", "school_code", "teacher_name", "teacher_email"]
-    readonly_fields = ["status", "start", "end", "quote_number"]
+    readonly_fields = ["status", "start", "end", "quote_number", "quoted_at"]
 
     def has_add_permission(self, request):
         return False

@@ -12,8 +12,23 @@ from django.utils import timezone
 
 from bookings.services import SlotTaken
 from fablab.labs.selectors import opening_intervals
-from training.models import OPEN_STATUSES, Course, Session, SessionStatus
+from training.models import (
+    OPEN_STATUSES,
+    Course,
+    RegistrationStatus,
+    SchoolRegistration,
+    Session,
+    SessionStatus,
+    WorkshopOffer,
+)
 from training.services import enrollment_create, session_schedule
+from training.workshops import (
+    registration_cancel,
+    registration_confirm,
+    registration_invoice,
+    registration_send_quote,
+    registration_submit,
+)
 
 COURSES = [
     {
@@ -131,3 +146,96 @@ def seed_trainings(labs, users, machines):
     if laser is not None and not laser.enrollments.filter(member=newcomer, status__in=OPEN_STATUSES).exists():
         enrollment_create(session=laser, member=newcomer)
     return sessions
+
+WORKSHOP_OFFERS = [
+    {
+        "slug": "build-a-little-robot",
+        "theme": "Build a little robot",
+        "description": (
+            "In small teams, the pupils assemble a robot from a kit, wire its motors and sensors, "
+            "and program it to follow a line. Each team leaves with a certificate and photos of its robot."
+        ),
+        "school_levels": ["primary", "middle"],
+        "duration_minutes": 150,
+        "max_pupils": 28,
+        "price_per_class_cents": 25000,
+        "vat_rate_bp": 2000,
+        "labs": ["rennes", "champs-libres"],
+    },
+    {
+        "slug": "design-and-laser-cut-a-lamp",
+        "theme": "Design and laser-cut a lamp",
+        "description": (
+            "From a sketch to a vector drawing, then to the laser cutter: each pupil designs a lamp shade "
+            "and takes it home. An introduction to digital fabrication and to safety in a workshop."
+        ),
+        "school_levels": ["middle", "high", "vocational"],
+        "duration_minutes": 180,
+        "max_pupils": 24,
+        "price_per_class_cents": 32000,
+        "vat_rate_bp": 2000,
+        "labs": ["rennes"],
+    },
+]
+DEMO_TEACHER = "teacher@ecole.test"
+
+
+def seed_workshops(labs, users):
+    """Two offers, and two requests from a demo teacher (the second one quoted). Idempotent."""
+    offers = {}
+    for spec in WORKSHOP_OFFERS:
+        spec = dict(spec)
+        lab_slugs = spec.pop("labs")
+        offer, _created = WorkshopOffer.objects.get_or_create(slug=spec.pop("slug"), defaults=spec)
+        offer.labs.add(*(labs[slug] for slug in lab_slugs))
+        offers[offer.slug] = offer
+    if SchoolRegistration.objects.filter(teacher_email=DEMO_TEACHER).exists():
+        return offers
+    today = timezone.localdate()
+    common = {
+        "lab": labs["rennes"], "teacher_name": "Camille Professeure", "teacher_email": DEMO_TEACHER,
+        "teacher_phone": "02 99 00 00 00", "accompanying_adults": 2, "language": "fr",
+    }
+    registration_submit(
+        offer=offers["build-a-little-robot"], school_name="École élémentaire Jean Moulin", school_code="0350029S",
+        address="12 rue Jean Moulin\n35000 Rennes", class_level="primary", pupils=24,
+        preferred_dates=[today + dt.timedelta(days=15), today + dt.timedelta(days=22)], **common,
+    )
+    lamp_request = registration_submit(
+        offer=offers["design-and-laser-cut-a-lamp"], school_name="Collège Anne de Bretagne", school_code="0351234B",
+        address="3 place de Bretagne\n35000 Rennes", class_level="middle", pupils=22, purchase_order="BC-2026-042",
+        preferred_dates=[today + dt.timedelta(days=20), today + dt.timedelta(days=27), today + dt.timedelta(days=34)],
+        **common,
+    )
+    staff = users["staff@fablab.test"]
+    registration_send_quote(registration=lamp_request, by=staff)
+    confirmed = registration_submit(
+        offer=offers["build-a-little-robot"], school_name="École Sainte-Anne", school_code="0750655E",
+        address="5 rue des Écoles\n35000 Rennes", class_level="middle", pupils=26,
+        preferred_dates=[today + dt.timedelta(days=9), today + dt.timedelta(days=16)], **common,
+    )
+    registration_confirm(
+        registration=confirmed, by=staff,
+        start=next(_candidate_starts(labs["rennes"], 10, confirmed.offer.duration_minutes))[0],
+    )
+    cancelled = registration_submit(
+        offer=offers["build-a-little-robot"], school_name="École du Blosne", school_code="0750654D",
+        address="2 boulevard de Yougoslavie\n35200 Rennes", class_level="primary", pupils=20,
+        preferred_dates=[today + dt.timedelta(days=12), today + dt.timedelta(days=19)], **common,
+    )
+    registration_cancel(registration=cancelled, by=staff, reason="La classe part en voyage scolaire.")
+    # Workshops of the past, held and invoiced: demo history, written as it would stand today.
+    for school, code, invoice in (("Lycée Bréquigny", "0350710G", False), ("Collège Les Hautes-Ourmes", "0350001L", True)):
+        past = registration_submit(
+            offer=offers["design-and-laser-cut-a-lamp"], school_name=school, school_code=code,
+            address="35000 Rennes", class_level="high" if invoice is False else "middle", pupils=18,
+            preferred_dates=[today + dt.timedelta(days=30), today + dt.timedelta(days=37)], **common,
+        )
+        start = timezone.now() - dt.timedelta(days=14 if invoice else 3)
+        SchoolRegistration.objects.filter(pk=past.pk).update(
+            status=RegistrationStatus.HELD, start=start, end=start + dt.timedelta(hours=3)
+        )
+        if invoice:
+            past.refresh_from_db()
+            registration_invoice(registration=past, by=staff, payment_method="administrative_mandate")
+    return offers

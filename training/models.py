@@ -209,6 +209,8 @@ class SchoolRegistration(models.Model):
     end = models.DateTimeField(_("confirmed end"), null=True, blank=True)
     blocks_series = models.UUIDField(null=True, blank=True, editable=False)
     quote_number = models.CharField(_("quote number"), max_length=32, blank=True)
+    # When the quote was sent (its date, from which it is valid): the quote is rendered on demand from it.
+    quoted_at = models.DateTimeField(_("quote date"), null=True, blank=True, editable=False)
     invoice = models.OneToOneField(
         "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="school_registration"
     )
@@ -226,7 +228,28 @@ class SchoolRegistration(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(pupils__gt=0), name="training_registration_pupils_positive"),
+            models.UniqueConstraint(
+                fields=["quote_number"], condition=~Q(quote_number=""), name="training_registration_one_quote_number"
+            ),
         ]
 
     def __str__(self):
         return f"{self.school_name} — {self.offer}"
+
+
+class QuoteSequence(models.Model):
+    """The last quote number given in a lab for a year; its row is locked while a number is taken."""
+
+    lab = models.ForeignKey("labs.Lab", on_delete=models.PROTECT, related_name="quote_sequences")
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("quote sequence")
+        verbose_name_plural = _("quote sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["lab", "year"], name="training_quote_sequence_one_per_lab_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.lab} {self.year}: {self.last_number}"

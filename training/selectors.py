@@ -1,8 +1,12 @@
 import datetime as dt
+import zoneinfo
 
-from django.db.models import Case, Count, F, Prefetch, Q, When
+from django.db.models import Case, CharField, Count, F, Min, Prefetch, Q, Sum, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from bookings.models import ACTIVE_STATUSES, Booking
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
 from machines.models import Machine, Qualification
@@ -12,8 +16,12 @@ from training.models import (
     Course,
     Enrollment,
     EnrollmentStatus,
+    RegistrationStatus,
+    SchoolLevel,
+    SchoolRegistration,
     Session,
     SessionStatus,
+    WorkshopOffer,
 )
 
 
@@ -164,3 +172,144 @@ ROSTER_ORDER = (
 )
 # The seats attendance is taken for (attendance_record refuses the others).
 MARKABLE_STATUSES = (EnrollmentStatus.CONFIRMED, EnrollmentStatus.ATTENDED, EnrollmentStatus.ABSENT)
+
+
+# ---------------------------------------------------------------------------
+# School workshops (training/workshop_views.py).
+
+
+def workshop_offers_published():
+    """Published offers that at least one active lab runs, with those labs (`offered_at`); two queries."""
+    return (
+        WorkshopOffer.objects.filter(is_published=True, labs__is_active=True)
+        .distinct()
+        .prefetch_related(
+            Prefetch("labs", queryset=Lab.objects.filter(is_active=True).order_by("name"), to_attr="offered_at")
+        )
+        .order_by("theme")
+    )
+
+
+def registrations_managed_by(user):
+    """The requests of the labs where `user` manages trainings, with their offer, lab and invoice."""
+    labs = labs_where(user, Action.MANAGE_TRAININGS, Lab.objects.all())
+    return SchoolRegistration.objects.filter(lab__in=labs).select_related("offer", "lab", "invoice")
+
+
+def _local_days(field, labs, day_from=None, day_to=None):
+    """Q: the instant `field` falls between two local days (both included), in each lab's own zone."""
+    zones = {}
+    for lab in labs:
+        zones.setdefault(lab.time_zone, []).append(lab.pk)
+    condition = Q(pk__in=[])
+    for zone, lab_ids in zones.items():
+        tz = zoneinfo.ZoneInfo(zone)
+        here = Q(lab_id__in=lab_ids)
+        if day_from:
+            here &= Q(**{f"{field}__gte": dt.datetime.combine(day_from, dt.time(), tzinfo=tz)})
+        if day_to:
+            here &= Q(**{f"{field}__lt": dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time(), tzinfo=tz)})
+        condition |= here
+    return condition
+
+
+# A request holds two or three preferred dates (ISO strings, sorted): enough to filter on each.
+PREFERRED_DATE_SLOTS = 3
+
+
+def registrations_for_staff(user, *, labs, status=None, lab=None, day_from=None, day_to=None, school=""):
+    """The requests staff see on their list, newest first, filtered; one query (plus the page's count).
+
+    `labs` are the labs the user manages (their zones place the days). A date
+    range matches the confirmed date, or for a request without one, any of its
+    preferred dates.
+    """
+    registrations = registrations_managed_by(user).order_by("-created_at", "-pk")
+    if status:
+        registrations = registrations.filter(status=status)
+    if lab is not None:
+        registrations = registrations.filter(lab=lab)
+    if school:
+        registrations = registrations.filter(Q(school_name__icontains=school) | Q(school_code__iexact=school))
+    if day_from or day_to:
+        # As plain text (ISO dates compare as strings), not JSON: the JSON lookups would parse the bounds.
+        slots = {
+            f"preferred_{slot}": Cast(KeyTextTransform(str(slot), "preferred_dates"), CharField())
+            for slot in range(PREFERRED_DATE_SLOTS)
+        }
+        registrations = registrations.annotate(**slots)
+        wished = Q(pk__in=[])
+        for name in slots:
+            here = Q(**{f"{name}__isnull": False})
+            if day_from:
+                here &= Q(**{f"{name}__gte": day_from.isoformat()})
+            if day_to:
+                here &= Q(**{f"{name}__lte": day_to.isoformat()})
+            wished |= here
+        registrations = registrations.filter(
+            (Q(start__isnull=False) & _local_days("start", labs, day_from, day_to)) | (Q(start__isnull=True) & wished)
+        )
+    return registrations
+
+
+def registration_blocks(registration):
+    """The machine blocks a confirmed workshop holds in the booking calendar."""
+    if not registration.blocks_series:
+        return []
+    return list(
+        Booking.objects.filter(series=registration.blocks_series, status__in=ACTIVE_STATUSES)
+        .select_related("machine")
+        .order_by("machine__name")
+    )
+
+
+# Registrations that count as classes reached: the workshop took place.
+REACHED_STATUSES = (RegistrationStatus.HELD, RegistrationStatus.INVOICED)
+
+
+def school_year_of(day):
+    """The school year (named by the year its September falls in) of a date."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def workshop_report_years(labs, today):
+    """School years to offer in the report: from the first class reached in `labs` to the current one."""
+    current = school_year_of(today)
+    first = SchoolRegistration.objects.filter(
+        lab__in=[lab.pk for lab in labs], status__in=REACHED_STATUSES, start__isnull=False
+    ).aggregate(first=Min("start"))["first"]
+    oldest = min(school_year_of(timezone.localdate(first)), current) if first else current
+    return list(range(current, oldest - 1, -1))
+
+
+def workshop_reach(*, labs, year):
+    """Classes and pupils reached in the school year from September `year` to August `year + 1`.
+
+    One grouped query per lab and class level (Count and Sum); the per-lab and
+    per-level tables and the total add its rows up. Dates are read in each
+    lab's zone.
+    """
+    period = _local_days("start", labs, dt.date(year, 9, 1), dt.date(year + 1, 8, 31))
+    rows = (
+        SchoolRegistration.objects.filter(period, status__in=REACHED_STATUSES)
+        .values("lab_id", "class_level")
+        .annotate(classes=Count("pk"), pupils=Sum("pupils"))
+        .order_by()
+    )
+    cells = {(row["lab_id"], row["class_level"]): (row["classes"], row["pupils"]) for row in rows}
+
+    def total(pairs):
+        pairs = list(pairs)
+        return sum(classes for classes, _pupils in pairs), sum(pupils for _classes, pupils in pairs)
+
+    by_lab = [(lab, *total(v for (lab_id, _level), v in cells.items() if lab_id == lab.pk)) for lab in labs]
+    by_level = [
+        (label, *total(v for (_lab, level), v in cells.items() if level == code)) for code, label in SchoolLevel.choices
+    ]
+    details = [
+        (lab, label, *cells[(lab.pk, code)])
+        for lab in labs
+        for code, label in SchoolLevel.choices
+        if (lab.pk, code) in cells
+    ]
+    return {"by_lab": by_lab, "by_level": by_level, "details": details, "total": total(cells.values())}

@@ -24,6 +24,7 @@ from fablab.core.locking import lock_rows
 from fablab.labs.permissions import Action, user_can
 from training.models import RegistrationStatus, SchoolLevel, SchoolRegistration
 from training.notifications import notify_registration
+from training.quotes import notify_quote, quote_expired, quote_number_take
 
 UAI_PATTERN = re.compile(r"^\d{7}[A-Z]$")
 # The check letter of a French UAI: the 7 digits modulo 23, in this alphabet (no I, O, Q).
@@ -228,4 +229,35 @@ def registration_invoice(*, registration, by, payment_method=PaymentMethod.TRANS
         )
         registration.save(update_fields=["status", "invoice", "updated_at"])
         notify_registration(registration)
+    return registration
+
+
+def registration_send_quote(*, registration, by):
+    """Staff send the teacher a quote (the PDF is downloaded from the private link in the email).
+
+    The first quote of a request takes a number (`<invoice prefix>-DEV-<YYYY>-<NNNNN>`,
+    per lab and year) and a date, from which it is valid for three months;
+    sending it again resends the same quote, dated afresh only once it has
+    expired. Nothing else is stored: the PDF is rendered on demand from the
+    request and its offer (`training/quotes.py`). A quote is not a legal
+    document, unlike an invoice: it is neither chained nor kept byte for byte.
+    """
+    _require_staff(by, registration)
+    with transaction.atomic():
+        registration = _locked(registration)
+        if registration.status not in (RegistrationStatus.REQUESTED, RegistrationStatus.CONFIRMED):
+            raise ConflictError(
+                _("This request is %(status)s: it cannot change that way.")
+                % {"status": registration.get_status_display()},
+                code="wrong_status",
+            )
+        now = timezone.now()
+        if not registration.quote_number:
+            year = timezone.localtime(now, registration.lab.tz).year
+            registration.quote_number = quote_number_take(lab=registration.lab, year=year)
+            registration.quoted_at = now
+        elif quote_expired(registration, now):
+            registration.quoted_at = now
+        registration.save(update_fields=["quote_number", "quoted_at", "updated_at"])
+        notify_quote(registration)
     return registration

@@ -29,6 +29,7 @@ class Command(BaseCommand):
             machines = machines_demo.seed_machines(labs, users)
             bookings_demo.seed_bookings(labs, users, machines)
             training_demo.seed_trainings(labs, users, machines)
+            training_demo.seed_workshops(labs, users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(labs)} labs, {len(machines)} machines."))
         if not options["quiet_logins"]:
             self.stdout.write(f"Demo logins (password for all: {labs_demo.DEMO_PASSWORD}):")
