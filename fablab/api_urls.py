@@ -10,6 +10,7 @@ from fablab.billing.api import InvoiceViewSet
 from fablab.credits.api import AdjustmentView, BalanceView, ContributionViewSet, LedgerEntryViewSet
 from fablab.labs.api import LabViewSet
 from machines.api import MachineViewSet
+from projects.api import ProjectViewSet
 from training.api import (
     CourseViewSet,
     EnrollmentViewSet,
@@ -25,6 +26,7 @@ router.register("bookings", BookingViewSet, basename="booking")
 router.register("blocks", BlockViewSet, basename="block")
 router.register("waitlist", WaitlistViewSet, basename="waitlist")
 router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("projects", ProjectViewSet, basename="project")
 router.register("trainings/courses", CourseViewSet, basename="course")
 router.register("trainings/sessions", SessionViewSet, basename="session")
 router.register("trainings/enrollments", EnrollmentViewSet, basename="enrollment")

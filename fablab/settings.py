@@ -247,7 +247,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "fablab.accounts.models.Language"},
+    # One name per choice set, so that clients get stable enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "fablab.accounts.models.Language",
+        "BookingStatusEnum": "bookings.models.BookingStatus",
+        "WaitlistStatusEnum": "bookings.models.WaitlistStatus",
+        "MachineStatusEnum": "machines.models.MachineStatus",
+        "ContributionStatusEnum": "fablab.credits.models.ContributionStatus",
+        "SessionStatusEnum": "training.models.SessionStatus",
+        "EnrollmentStatusEnum": "training.models.EnrollmentStatus",
+        "RegistrationStatusEnum": "training.models.RegistrationStatus",
+        "ProjectStatusEnum": "projects.models.ProjectStatus",
+    },
 }
 
 # --- Security -------------------------------------------------------------------

@@ -19,5 +19,6 @@ urlpatterns = [
     path("credits/", include("fablab.credits.urls")),
     path("trainings/", include("training.urls")),
     path("workshops/", include("training.workshop_urls")),
+    path("projects/", include("projects.urls")),
     path("", include("frontend.urls")),
 ]

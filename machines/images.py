@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 try:
     from PIL import ImageCms
@@ -72,6 +72,9 @@ def photo_file_name(slug):
 def _decoded(uploaded_file):
     """The upload's first frame, fully decoded, or `ValidationError`."""
     uploaded_file.seek(0)
+    # WeasyPrint, once imported (invoices, quotes), sets this process-wide to True: a truncated
+    # upload must still be refused here.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     # Pillow warns above its own (higher) limit while reading the header; make that an
     # error too. catch_warnings() is process-wide, so the explicit check below is what
     # holds when another thread changes the filters at the same moment.

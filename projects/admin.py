@@ -1,0 +1,85 @@
+"""Projects in the back office: staff look them up; authors change them in the editor.
+
+Content is read-only here: the services keep steps numbered, the search
+columns current and the publishing rules, and an admin form would bypass all
+three. Moderation (hide with a reason, restore) comes as admin actions calling
+a service.
+"""
+
+from django.contrib import admin
+
+from projects.models import Material, Project, Step, Tag
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StepInline(ReadOnlyInline):
+    model = Step
+    fields = ["position", "title"]
+
+
+class MaterialInline(ReadOnlyInline):
+    model = Material
+    fields = ["position", "item", "quantity", "unit", "link", "note"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["title", "lab", "owner", "status", "licence", "difficulty", "published_at", "updated_at"]
+    list_filter = ["lab", "status", "licence", "difficulty"]
+    search_fields = ["title", "slug", "summary", "owner__email", "owner__full_name", "tags__name"]
+    list_select_related = ["lab", "owner"]
+    date_hierarchy = "published_at"
+    inlines = [StepInline, MaterialInline]
+    fields = [
+        "title",
+        "slug",
+        "status",
+        "lab",
+        "owner",
+        "collaborators",
+        "summary",
+        "description",
+        "difficulty",
+        "duration_minutes",
+        "licence",
+        "machines",
+        "tags",
+        "what_went_wrong",
+        "remixed_from",
+        "cover",
+        "cover_alt",
+        "published_at",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+
+    # Renaming or merging tags changes projects' search text: a service's job, later.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,312 @@
+"""Reads on projects: the public list and search, a project's page, the editor, the export.
+
+Every function returns what its page shows in a fixed number of queries,
+whatever the number of projects, steps or tags.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import SearchRank
+from django.core.cache import cache
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from fablab.core.locking import is_postgresql
+from fablab.labs.models import Lab
+from machines.models import Machine
+from projects import permissions, search
+from projects.models import Material, Project, ProjectStatus, Step, Tag
+
+
+class Sort:
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    MOST_REMIXED = "remixed"
+
+
+@dataclass(frozen=True)
+class ProjectFilters:
+    """The facets of the public list. Each takes a model instance, its key (pk or slug) or None."""
+
+    machine: object = None
+    tag: object = None
+    licence: str = ""
+    difficulty: str = ""
+    lab: object = None
+    sort: str = ""
+
+    @classmethod
+    def of(cls, filters):
+        if filters is None:
+            return cls()
+        if isinstance(filters, cls):
+            return filters
+        if isinstance(filters, Mapping):
+            names = {field.name for field in fields(cls)}
+            return cls(**{name: value for name, value in filters.items() if name in names})
+        raise TypeError("filters must be a ProjectFilters, a mapping or None")
+
+
+FACET_CACHE_SECONDS = 300
+MAX_SEARCH_RESULTS = 1000
+
+# Heavy columns no list shows: the search document and the long Markdown texts.
+LIST_DEFERRED = ("search_vector", "search_text", "description", "what_went_wrong")
+
+
+def projects_published():
+    """Published projects, newest first, with what a card shows: 3 queries for any number of them."""
+    return (
+        Project.objects.filter(status=ProjectStatus.PUBLISHED)
+        .select_related("owner", "lab")
+        .defer(*LIST_DEFERRED)
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            Prefetch("machines", queryset=Machine.objects.only("pk", "name", "lab_id").order_by("name")),
+        )
+        .order_by("-published_at", "-pk")
+    )
+
+
+def project_search(query, filters=None):
+    """Published projects matching the words of `query` and the facets of `filters`.
+
+    With a query, the best matches come first (title, then summary and tags, then
+    the rest) unless `filters.sort` asks for newest or most remixed. PostgreSQL uses
+    the stored, GIN-indexed `search_vector`; SQLite requires every word in
+    `search_text`. Same arguments and result on both.
+
+    A query yields at most the `MAX_SEARCH_RESULTS` most recent matches: ranking
+    and counting read every match, and a word such as "laser" is in a good share
+    of a fab lab's projects. Past that many, people narrow the search anyway. Those
+    matches are read when this is called (one query); the page and count follow.
+    """
+    filters = ProjectFilters.of(filters)
+    words = search.query_words(query or "")
+    sort = filters.sort or (Sort.RELEVANCE if words else Sort.NEWEST)
+    projects = projects_published()
+    if words:
+        matches = _matching(_filtered(Project.objects.filter(status=ProjectStatus.PUBLISHED), filters), query)
+        if matches is None:
+            return projects.none()  # only punctuation: nothing to look for
+        # Read once here, so that the page and its count do not both search again.
+        newest = list(matches.order_by("-published_at", "-pk").values_list("pk", flat=True)[:MAX_SEARCH_RESULTS])
+        projects = projects.filter(_pk_among(newest)).annotate(rank=_rank(query))
+    else:
+        projects = _filtered(projects, filters)
+    if sort == Sort.MOST_REMIXED:
+        return projects.annotate(remix_count=_published_remix_count()).order_by("-remix_count", "-published_at", "-pk")
+    if sort == Sort.RELEVANCE and words:
+        return projects.order_by("-rank", "-published_at", "-pk")
+    return projects.order_by("-published_at", "-pk")
+
+
+def _matching(projects, query):
+    """`projects` narrowed to those matching `query`, or None when it holds no word to look for."""
+    if is_postgresql():
+        return projects.filter(search_vector=search.search_query(query))
+    required, excluded = search.fallback_terms(query)
+    if not required and not excluded:
+        return None
+    for term in required:
+        projects = projects.filter(search_text__contains=term)
+    for term in excluded:
+        projects = projects.exclude(search_text__contains=term)
+    return projects
+
+
+def _pk_among(pks):
+    """`pk IN (…)`; on PostgreSQL `pk = ANY(%s)` with one array parameter, as a thousand
+    separate parameters cost more to send than the query takes to run."""
+    if is_postgresql():
+        return _EqualsAny(F("pk"), Value(pks, output_field=ArrayField(BigIntegerField())))
+    return Q(pk__in=pks)
+
+
+class _EqualsAny(Func):
+    """`expression = ANY(array)` (PostgreSQL)."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _rank(query):
+    if is_postgresql():
+        return SearchRank(F("search_vector"), search.search_query(query))
+    # Without ranking functions: the more query words in the title, the higher.
+    required, _excluded = search.fallback_terms(query)
+    return sum((Case(When(title__icontains=term, then=Value(1)), default=Value(0)) for term in required), Value(0))
+
+
+def _filtered(projects, filters):
+    if filters.machine:
+        projects = projects.filter(machines=getattr(filters.machine, "pk", filters.machine))
+    if filters.tag:
+        tag = filters.tag
+        projects = projects.filter(tags=tag) if isinstance(tag, Tag) else projects.filter(tags__slug=tag)
+    if filters.licence:
+        projects = projects.filter(licence=filters.licence)
+    if filters.difficulty:
+        projects = projects.filter(difficulty=filters.difficulty)
+    if filters.lab:
+        lab = filters.lab
+        projects = projects.filter(lab=lab) if isinstance(lab, Lab) else projects.filter(lab__slug=lab)
+    return projects
+
+
+def _published_remix_count():
+    remixes = (
+        Project.objects.filter(remixed_from=OuterRef("pk"), status=ProjectStatus.PUBLISHED)
+        .order_by()
+        .values("remixed_from")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(remixes, output_field=IntegerField()), 0)
+
+
+def _with_everything(projects):
+    """A project's page: authors, lab, machines, tags, steps, materials and lineage, in 7 queries."""
+    return (
+        projects.select_related("owner", "lab", "remixed_from")
+        .defer("search_vector", "search_text")
+        .prefetch_related(
+            Prefetch("collaborators"),
+            Prefetch("machines", queryset=Machine.objects.select_related("lab").order_by("name")),
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            Prefetch("steps", queryset=Step.objects.order_by("position")),
+            Prefetch("materials", queryset=Material.objects.order_by("position")),
+            Prefetch(
+                "remixes",
+                queryset=Project.objects.filter(status=ProjectStatus.PUBLISHED)
+                .only("pk", "slug", "title", "remixed_from_id", "published_at")
+                .order_by("-published_at"),
+                to_attr="published_remixes",
+            ),
+        )
+    )
+
+
+def project_for_public(slug, *, user=None):
+    """The project's page: published, or a draft/hidden one that `user` may see; else `Project.DoesNotExist`."""
+    project = _with_everything(Project.objects.all()).get(slug=slug)
+    if user is None or not permissions.can_view(user, project):
+        if project.status != ProjectStatus.PUBLISHED:
+            raise Project.DoesNotExist
+    return project
+
+
+def project_for_editor(slug):
+    """The project with everything the editor shows; the caller checks who may edit."""
+    return _with_everything(Project.objects.all()).get(slug=slug)
+
+
+def projects_of_author(user):
+    """The projects `user` owns or collaborates on, drafts included, latest change first."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return (
+        Project.objects.filter(Q(owner=user) | Q(collaborators=user))
+        .distinct()
+        .select_related("lab")
+        .defer(*LIST_DEFERRED)
+        .order_by("-updated_at")
+    )
+
+
+def facet_labs():
+    """Labs that have at least one published project, for the lab filter."""
+    published = Project.objects.filter(lab=OuterRef("pk"), status=ProjectStatus.PUBLISHED)
+    return Lab.objects.filter(Exists(published)).order_by("name")
+
+
+def facet_machines():
+    """Machines used by at least one published project, for the machine filter."""
+    uses = Project.machines.through.objects.filter(machine=OuterRef("pk"), project__status=ProjectStatus.PUBLISHED)
+    return Machine.objects.filter(Exists(uses)).select_related("lab").order_by("lab__name", "name")
+
+
+def facet_tags():
+    """Tags of at least one published project, most used first then by name."""
+    return (
+        Tag.objects.filter(projects__status=ProjectStatus.PUBLISHED)
+        .annotate(uses=Count("projects"))
+        .order_by("-uses", "name")
+    )
+
+
+def facet_tag_choices(limit):
+    """[(slug, name)] of the `limit` most used tags. Counting them reads every published
+    project's tags, so the answer is kept for a few minutes: a new tag shows up late
+    in the list, which is harmless (a link with `?tag=` still works, see the form)."""
+    return cache.get_or_set(
+        f"projects:facet-tags:{limit}",
+        lambda: [(tag.slug, tag.name) for tag in facet_tags()[:limit]],
+        FACET_CACHE_SECONDS,
+    )
+
+
+def projects_for_export():
+    """Every published project with what the open-data export lists; iterate it in chunks."""
+    return (
+        Project.objects.filter(status=ProjectStatus.PUBLISHED)
+        .select_related("owner", "lab", "remixed_from")
+        .only(
+            "pk",
+            "slug",
+            "title",
+            "summary",
+            "difficulty",
+            "duration_minutes",
+            "licence",
+            "status",
+            "published_at",
+            "updated_at",
+            "cover",
+            "owner__full_name",
+            "lab__slug",
+            "lab__name",
+            "remixed_from__slug",
+            "remixed_from__status",
+        )  # fmt: skip
+        .prefetch_related(
+            Prefetch("collaborators", queryset=get_user_model().objects.only("pk", "full_name")),
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            Prefetch("machines", queryset=Machine.objects.only("pk", "name").order_by("name")),
+        )
+        .order_by("pk")
+    )
+
+
+def projects_for_personal_data(user):
+    """The GDPR export's section: the projects a person owns or helps write."""
+    return [
+        {
+            "slug": project.slug,
+            "title": project.title,
+            "status": project.status,
+            "role": "owner" if project.owner_id == user.pk else "collaborator",
+            "created_at": project.created_at.isoformat(),
+            "published_at": project.published_at.isoformat() if project.published_at else None,
+        }
+        for project in projects_of_author(user).order_by("created_at")
+    ]

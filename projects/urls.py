@@ -1,0 +1,28 @@
+from django.urls import path
+
+from projects import exports, views
+from projects.feeds import ProjectsFeed
+
+app_name = "projects"
+
+urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("new/", views.project_new, name="new"),
+    path("export.json", exports.export_json, name="export_json"),
+    path("export.csv", exports.export_csv, name="export_csv"),
+    path("feed/", ProjectsFeed(), name="feed"),
+    path("feed/labs/<slug:lab>/", ProjectsFeed(), name="lab_feed"),
+    path("feed/tags/<slug:tag>/", ProjectsFeed(), name="tag_feed"),
+    path("<slug:slug>/", views.project_detail, name="detail"),
+    path("<slug:slug>/edit/", views.project_edit, name="edit"),
+    path("<slug:slug>/publish/", views.project_publish, name="publish"),
+    path("<slug:slug>/unpublish/", views.project_unpublish, name="unpublish"),
+    path("<slug:slug>/steps/", views.step_add, name="step_add"),
+    path("<slug:slug>/steps/<int:pk>/edit/", views.step_edit, name="step_edit"),
+    path("<slug:slug>/steps/<int:pk>/delete/", views.step_delete, name="step_delete"),
+    path("<slug:slug>/steps/<int:pk>/move/", views.step_move, name="step_move"),
+    path("<slug:slug>/materials/", views.material_add, name="material_add"),
+    path("<slug:slug>/materials/<int:pk>/delete/", views.material_delete, name="material_delete"),
+    path("<slug:slug>/collaborators/", views.collaborator_add, name="collaborator_add"),
+    path("<slug:slug>/collaborators/<int:pk>/remove/", views.collaborator_remove, name="collaborator_remove"),
+]

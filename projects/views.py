@@ -1,0 +1,321 @@
+"""HTML project pages: the public list and page, and the authors' editor.
+
+The editor works without JavaScript: every change is a POST form that calls
+the same service as the API and comes back to the editor with a message. A
+`DomainError` becomes a form error or a message, with the error's status.
+Who sees what: a draft is found only by its authors and the lab's moderators
+(others get a 404); a project one can see but not edit answers 403.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fablab.accounts.models import User
+from fablab.core.errors import DomainError
+from projects import permissions, services
+from projects.forms import CollaboratorForm, MaterialForm, ProjectForm, ProjectSearchForm, StepForm
+from projects.models import Project
+from projects.selectors import (
+    MAX_SEARCH_RESULTS,
+    ProjectFilters,
+    project_for_editor,
+    project_for_public,
+    project_search,
+)
+
+PAGE_SIZE = 24
+
+
+# --- public pages -------------------------------------------------------------
+
+
+def project_list(request):
+    form = ProjectSearchForm(request.GET)
+    valid = form.is_valid()
+    # An unknown facet value is reported on its field; the other filters still apply.
+    filters = form.filters()
+    query = form.cleaned_data.get("q", "")
+    page = Paginator(project_search(query, ProjectFilters(**filters)), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "projects": page.object_list,
+        "query": query,
+        "filtered": bool(query or any(filters.values())),
+        "page_query": params.urlencode(),
+        "capped": bool(query) and page.paginator.count >= MAX_SEARCH_RESULTS,
+        "max_results": MAX_SEARCH_RESULTS,
+    }
+    return render(request, "projects/project_list.html", context, status=200 if valid else 400)
+
+
+def project_detail(request, slug):
+    try:
+        project = project_for_public(slug, user=request.user)
+    except Project.DoesNotExist:
+        raise Http404 from None
+    page_url = request.build_absolute_uri(project.get_absolute_url())
+    context = {
+        "project": project,
+        "licence": project.licence_info,
+        "can_edit": permissions.can_edit(request.user, project),
+        "page_url": page_url,
+        "cover_url": request.build_absolute_uri(project.cover.url) if project.cover else "",
+    }
+    return render(request, "projects/project_detail.html", context)
+
+
+# --- the editor ---------------------------------------------------------------
+
+
+def _editable(request, slug):
+    """The project for its authors; 404 for those who may not see it, 403 for those who may not edit."""
+    try:
+        project = project_for_editor(slug)
+    except Project.DoesNotExist:
+        raise Http404 from None
+    if not permissions.can_view(request.user, project):
+        raise Http404
+    if not permissions.can_edit(request.user, project):
+        raise PermissionDenied
+    return project
+
+
+def _editor(request, project, *, status=200, error=None, **bound_forms):
+    """The editor page; `bound_forms` carry a submitted form back with its errors."""
+    context = {
+        "project": project,
+        "licence": project.licence_info,
+        "project_form": bound_forms.get("project_form")
+        or ProjectForm(initial=ProjectForm.initial_for(project), auto_id="project-%s"),
+        "step_form": bound_forms.get("step_form") or StepForm(auto_id="step-%s"),
+        "material_form": bound_forms.get("material_form") or MaterialForm(auto_id="material-%s"),
+        "collaborator_form": bound_forms.get("collaborator_form") or CollaboratorForm(auto_id="collaborator-%s"),
+        "is_owner": permissions.can_manage_collaborators(request.user, project),
+        "error": error,
+    }
+    return render(request, "projects/project_editor.html", context, status=status)
+
+
+def _back_to_editor(project, anchor=""):
+    return redirect(reverse("projects:edit", args=[project.slug]) + (f"#{anchor}" if anchor else ""))
+
+
+def _form_error(form, error):
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_new(request):
+    form = ProjectForm(request.POST or None, request.FILES or None, auto_id="project-%s")
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(owner=request.user, **form.service_fields())
+        except DomainError as error:
+            _form_error(form, error)
+            return render(request, "projects/project_new.html", {"form": form}, status=error.status)
+        messages.success(request, _("Draft saved. Add its steps and materials, then publish it."))
+        return _back_to_editor(project)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "projects/project_new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request, slug):
+    project = _editable(request, slug)
+    if request.method == "GET":
+        return _editor(request, project)
+    form = ProjectForm(request.POST, request.FILES, initial=ProjectForm.initial_for(project), auto_id="project-%s")
+    if not form.is_valid():
+        return _editor(request, project, project_form=form, status=400)
+    try:
+        services.project_update(project=project, by=request.user, **form.service_fields())
+    except DomainError as error:
+        _form_error(form, error)
+        return _editor(request, project, project_form=form, status=error.status)
+    messages.success(request, _("Project saved."))
+    return _back_to_editor(project)
+
+
+@login_required
+@require_POST
+def step_add(request, slug):
+    project = _editable(request, slug)
+    form = StepForm(request.POST, auto_id="step-%s")
+    if not form.is_valid():
+        return _editor(request, project, step_form=form, status=400)
+    try:
+        step = services.step_add(project=project, by=request.user, **form.cleaned_data)
+    except DomainError as error:
+        _form_error(form, error)
+        return _editor(request, project, step_form=form, status=error.status)
+    messages.success(request, _("Step %(position)s added.") % {"position": step.position})
+    return _back_to_editor(project, "steps")
+
+
+def _step_of(project, pk):
+    for step in project.steps.all():
+        if step.pk == pk:
+            return step
+    raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_edit(request, slug, pk):
+    project = _editable(request, slug)
+    step = _step_of(project, pk)
+    form = StepForm(request.POST or None, initial={"title": step.title, "body": step.body})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.step_update(step=step, by=request.user, **form.cleaned_data)
+            except DomainError as error:
+                _form_error(form, error)
+                status = error.status
+            else:
+                messages.success(request, _("Step %(position)s saved.") % {"position": step.position})
+                return _back_to_editor(project, "steps")
+    return render(request, "projects/step_form.html", {"project": project, "step": step, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_delete(request, slug, pk):
+    """GET: ask to confirm (a deleted step cannot be brought back). POST: delete."""
+    project = _editable(request, slug)
+    step = _step_of(project, pk)
+    if request.method == "GET":
+        return render(request, "projects/step_delete.html", {"project": project, "step": step})
+    try:
+        services.step_delete(step=step, by=request.user)
+    except DomainError as error:
+        return _editor(request, project, error=error.message, status=error.status)
+    messages.success(request, _("Step “%(title)s” deleted.") % {"title": step.title})
+    return _back_to_editor(project, "steps")
+
+
+@login_required
+@require_POST
+def step_move(request, slug, pk):
+    project = _editable(request, slug)
+    step = _step_of(project, pk)
+    offset = {"up": -1, "down": 1}.get(request.POST.get("direction"))
+    if offset is None:
+        return _editor(request, project, error=_("Choose to move the step up or down."), status=400)
+    try:
+        step = services.step_move(step=step, by=request.user, position=step.position + offset)
+    except DomainError as error:
+        return _editor(request, project, error=error.message, status=error.status)
+    messages.success(
+        request, _("Step “%(title)s” is now step %(position)s.") % {"title": step.title, "position": step.position}
+    )
+    return _back_to_editor(project, f"step-{step.pk}")
+
+
+@login_required
+@require_POST
+def material_add(request, slug):
+    project = _editable(request, slug)
+    form = MaterialForm(request.POST, auto_id="material-%s")
+    if not form.is_valid():
+        return _editor(request, project, material_form=form, status=400)
+    try:
+        services.material_add(project=project, by=request.user, **form.cleaned_data)
+    except DomainError as error:
+        _form_error(form, error)
+        return _editor(request, project, material_form=form, status=error.status)
+    messages.success(request, _("Material added."))
+    return _back_to_editor(project, "materials")
+
+
+@login_required
+@require_POST
+def material_delete(request, slug, pk):
+    project = _editable(request, slug)
+    material = next((material for material in project.materials.all() if material.pk == pk), None)
+    if material is None:
+        raise Http404
+    try:
+        services.material_remove(material=material, by=request.user)
+    except DomainError as error:
+        return _editor(request, project, error=error.message, status=error.status)
+    messages.success(request, _("“%(item)s” removed from the materials.") % {"item": material.item})
+    return _back_to_editor(project, "materials")
+
+
+@login_required
+@require_POST
+def project_publish(request, slug):
+    project = _editable(request, slug)
+    try:
+        services.project_publish(project=project, by=request.user)
+    except DomainError as error:
+        return _editor(request, project, error=error.message, status=error.status)
+    messages.success(request, _("Published: everyone can now read this project."))
+    return redirect(project.get_absolute_url())
+
+
+@login_required
+@require_POST
+def project_unpublish(request, slug):
+    project = _editable(request, slug)
+    try:
+        services.project_unpublish(project=project, by=request.user)
+    except DomainError as error:
+        return _editor(request, project, error=error.message, status=error.status)
+    messages.success(request, _("Back to draft: only its authors and the lab's moderators can see it."))
+    return _back_to_editor(project)
+
+
+@login_required
+@require_POST
+def collaborator_add(request, slug):
+    project = _editable(request, slug)
+    form = CollaboratorForm(request.POST, auto_id="collaborator-%s")
+    if not form.is_valid():
+        return _editor(request, project, collaborator_form=form, status=400)
+    user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
+    if user is None:
+        form.add_error("email", _("No member has this email address. Ask them to sign up first."))
+        return _editor(request, project, collaborator_form=form, status=400)
+    try:
+        services.project_collaborator_add(project=project, by=request.user, user=user)
+    except DomainError as error:
+        _form_error(form, error)
+        return _editor(request, project, collaborator_form=form, status=error.status)
+    messages.success(
+        request, _("%(name)s can now edit this project with you.") % {"name": user.full_name or user.email}
+    )
+    return _back_to_editor(project, "authors")
+
+
+@login_required
+@require_POST
+def collaborator_remove(request, slug, pk):
+    project = _editable(request, slug)
+    user = next((collaborator for collaborator in project.collaborators.all() if collaborator.pk == pk), None)
+    if user is None:
+        raise Http404
+    try:
+        services.project_collaborator_remove(project=project, by=request.user, user=user)
+    except DomainError as error:
+        return _editor(request, project, error=error.message, status=error.status)
+    if user.pk == request.user.pk:
+        messages.success(request, _("You are no longer an author of this project."))
+        return redirect("projects:list")
+    messages.success(request, _("Collaborator removed."))
+    return _back_to_editor(project, "authors")
