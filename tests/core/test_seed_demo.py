@@ -7,7 +7,9 @@ from fablab.accounts.models import User
 from fablab.credits.models import LedgerEntry
 from fablab.credits.selectors import balance_minutes, entries_for_user
 from fablab.labs.models import Lab, Membership, OpeningHours
+from fablab.billing.models import Invoice
 from machines.models import Machine, Qualification
+from projects.models import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +34,18 @@ class TestSeedDemo:
         assert [entry.kind for entry in entries_for_user(newcomer)] == ["grant"]
         assert Machine.objects.filter(requires_qualification=False, category__slug="3d-printer").exists()
 
+    def test_every_page_has_something_to_show(self):
+        from training.models import RegistrationStatus, SchoolRegistration, Session
+
+        call_command("seed_demo", quiet_logins=True)
+        assert set(SchoolRegistration.objects.values_list("status", flat=True)) == set(RegistrationStatus.values)
+        assert Session.objects.count() == 4
+        assert Project.objects.filter(status="published").count() == 3
+        assert Invoice.objects.count() >= 1
+
     def test_it_is_idempotent(self):
         call_command("seed_demo", quiet_logins=True)
-        models = [User, Lab, Membership, OpeningHours, Machine, Qualification, Booking, LedgerEntry]
+        models = [User, Lab, Membership, OpeningHours, Machine, Qualification, Booking, LedgerEntry, Project, Invoice]
         counts = [model.objects.count() for model in models]
         call_command("seed_demo", quiet_logins=True)
         assert counts == [model.objects.count() for model in models]

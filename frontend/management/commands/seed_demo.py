@@ -8,6 +8,7 @@ from django.test.utils import override_settings
 from bookings import demo as bookings_demo
 from fablab.labs import demo as labs_demo
 from machines import demo as machines_demo
+from projects import demo as projects_demo
 from training import demo as training_demo
 
 QUIET_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             bookings_demo.seed_bookings(labs, users, machines)
             training_demo.seed_trainings(labs, users, machines)
             training_demo.seed_workshops(labs, users)
+            projects_demo.seed_projects(labs, users, machines)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(labs)} labs, {len(machines)} machines."))
         if not options["quiet_logins"]:
             self.stdout.write(f"Demo logins (password for all: {labs_demo.DEMO_PASSWORD}):")
