@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from bookings.api import BlockViewSet, BookingViewSet, WaitlistViewSet
 from fablab.accounts.api import MeView, TokenView
-from fablab.billing.api import InvoiceViewSet
+from fablab.billing.api import CreditPackViewSet, InvoiceViewSet, OrderViewSet
 from fablab.credits.api import AdjustmentView, BalanceView, ContributionViewSet, LedgerEntryViewSet
 from fablab.labs.api import LabViewSet
 from machines.api import MachineViewSet
@@ -26,6 +26,8 @@ router.register("bookings", BookingViewSet, basename="booking")
 router.register("blocks", BlockViewSet, basename="block")
 router.register("waitlist", WaitlistViewSet, basename="waitlist")
 router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("credit-packs", CreditPackViewSet, basename="credit-pack")
+router.register("orders", OrderViewSet, basename="order")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("trainings/courses", CourseViewSet, basename="course")
 router.register("trainings/sessions", SessionViewSet, basename="session")

@@ -210,7 +210,7 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Fab Lab"
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=not DEBUG)
-STAFF_PATH_PREFIXES = ("/admin/", "/staff/", "/bookings/staff/", "/credits/staff/", "/workshops/staff/")
+STAFF_PATH_PREFIXES = ("/admin/", "/staff/", "/bookings/staff/", "/credits/staff/", "/workshops/staff/", "/payments/staff/")
 
 # --- REST API ------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentStatusEnum": "training.models.EnrollmentStatus",
         "RegistrationStatusEnum": "training.models.RegistrationStatus",
         "ProjectStatusEnum": "projects.models.ProjectStatus",
+        "OrderStatusEnum": "fablab.billing.models.OrderStatus",
     },
 }
 
@@ -292,6 +293,7 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.tasks": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
 }

@@ -20,5 +20,6 @@ urlpatterns = [
     path("trainings/", include("training.urls")),
     path("workshops/", include("training.workshop_urls")),
     path("projects/", include("projects.urls")),
+    path("payments/", include("fablab.billing.urls")),
     path("", include("frontend.urls")),
 ]

@@ -1,4 +1,7 @@
-"""Issued documents in the back office: read-only, scoped to the labs whose billing the user manages."""
+"""Billing in the back office, scoped to the labs whose billing the user manages.
+
+Issued documents, orders, payments and Stripe events are read-only; credit packs are edited here.
+"""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -10,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fablab.billing.amounts import format_money
-from fablab.billing.models import Invoice, InvoiceLine
+from fablab.billing.models import CreditPack, Invoice, InvoiceLine, Order, OrderLine, Payment, StripeEvent
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
 
@@ -118,3 +121,147 @@ class InvoiceAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, invoice):
             raise PermissionDenied
         return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")
+
+
+# --- Credit packs, orders, payments and Stripe events ------------------------------------
+
+
+def _managed_labs(request):
+    return labs_where(request.user, Action.MANAGE_BILLING, Lab.objects.all())
+
+
+@admin.register(CreditPack)
+class CreditPackAdmin(admin.ModelAdmin):
+    """Packs are configured here; the price includes VAT and must be invoiceable to the cent (model check)."""
+
+    list_display = ["name", "lab", "minutes", "price", "vat_rate_bp", "validity_days", "is_active"]
+    list_filter = ["lab", "is_active"]
+    search_fields = ["name"]
+    list_select_related = ["lab"]
+
+    def get_queryset(self, request):
+        packs = super().get_queryset(request)
+        return packs if request.user.is_superuser else packs.filter(lab__in=_managed_labs(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "lab" and not request.user.is_superuser:
+            kwargs["queryset"] = _managed_labs(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # ordered packs are referenced by order lines: take a pack off sale instead
+
+    @admin.display(description=_("price including VAT"))
+    def price(self, pack):
+        return format_money(pack.price_cents, "EUR", get_language() or "fr")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = [
+        "position",
+        "kind",
+        "description",
+        "quantity",
+        "unit_price_cents",
+        "vat_rate_bp",
+        "total_incl_tax_cents",
+        "refunded_cents",
+    ]
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ["kind", "method", "amount_cents", "received_at", "recorded_by", "reference", "stripe_id"]
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Read-only: orders change through the services (payment pages, webhook), never by hand."""
+
+    list_display = ["__str__", "lab", "buyer", "status", "created_at", "total", "invoice"]
+    list_filter = ["status", "lab", "payment_method"]
+    search_fields = ["=id", "buyer__email", "buyer__full_name", "purchase_order", "stripe_checkout_session_id"]
+    list_select_related = ["lab", "buyer", "invoice"]
+    date_hierarchy = "created_at"
+    inlines = [OrderLineInline, PaymentInline]
+    readonly_fields = [
+        "lab",
+        "buyer",
+        "status",
+        "created_at",
+        "paid_at",
+        "cancelled_at",
+        "payment_method",
+        "purchase_order",
+        "paying_body",
+        "paying_body_address",
+        "due_date",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+        "invoice",
+        "currency",
+        "total_excl_tax_cents",
+        "total_tax_cents",
+        "total_incl_tax_cents",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        orders = super().get_queryset(request)
+        return orders if request.user.is_superuser else orders.filter(lab__in=_managed_labs(request))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("total including tax"))
+    def total(self, order):
+        return format_money(order.total_incl_tax_cents, order.currency, get_language() or "fr")
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    """What Stripe told us, once per event, to trace a payment (events naming no order: superusers only)."""
+
+    list_display = ["event_id", "type", "outcome", "order", "received_at", "processed_at"]
+    list_filter = ["type", "outcome"]
+    search_fields = ["=event_id"]
+    list_select_related = ["order"]
+    fields = ["event_id", "type", "livemode", "outcome", "order", "received_at", "processed_at", "payload"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        events = super().get_queryset(request)
+        return events if request.user.is_superuser else events.filter(order__lab__in=_managed_labs(request))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

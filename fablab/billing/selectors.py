@@ -1,10 +1,20 @@
 """Reads on invoices: who sees which, and the verification of the hash chain."""
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, F, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from fablab.billing.chain import canonical_content, chain_hash, sha256_hex
-from fablab.billing.models import GENESIS_HASH, Invoice, InvoiceChain
+from fablab.billing.models import (
+    GENESIS_HASH,
+    CreditPack,
+    Invoice,
+    InvoiceChain,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentKind,
+)
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
 
@@ -98,4 +108,90 @@ def invoices_for_personal_data(user):
             "currency": invoice.currency,
         }
         for invoice in Invoice.objects.filter(buyer=user).select_related("lab").order_by("issued_at", "id")
+    ]
+
+
+# --- Orders and credit packs ---------------------------------------------------------
+
+
+def credit_packs_on_sale(lab=None):
+    """Packs on sale in active labs that can invoice, cheapest per minute first within a lab."""
+    packs = CreditPack.objects.filter(is_active=True, lab__is_active=True).exclude(lab__invoice_prefix="")
+    if lab is not None:
+        packs = packs.filter(lab=lab)
+    return packs.select_related("lab").order_by("lab__name", "lab_id", "minutes", "pk")
+
+
+def orders_of(user):
+    """The buyer's own orders, with what their list shows, in a fixed number of queries."""
+    if not user.is_authenticated:
+        return Order.objects.none()
+    return (
+        Order.objects.filter(buyer=user)
+        .select_related("lab", "invoice")
+        .prefetch_related("lines")
+        .order_by("-created_at", "-id")
+    )
+
+
+def orders_visible_to(user):
+    """The buyer's own orders, and all those of the labs where the user manages billing."""
+    if not user.is_authenticated:
+        return Order.objects.none()
+    managed = labs_where(user, Action.MANAGE_BILLING, Lab.objects.all())
+    return (
+        Order.objects.filter(Q(buyer=user) | Q(lab__in=managed))
+        .select_related("lab", "buyer", "invoice")
+        .prefetch_related("lines")
+        .order_by("-created_at", "-id")
+    )
+
+
+def order_detail_for_buyer(user, pk):
+    """The buyer's order with its lines, payments and documents, or None (another member's too)."""
+    return (
+        orders_of(user)
+        .prefetch_related(
+            Prefetch("payments", queryset=Payment.objects.order_by("received_at", "id")),
+            Prefetch("invoice__credit_notes", queryset=Invoice.objects.order_by("issued_at", "id")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def orders_awaiting_payment(lab):
+    """A lab's pending orders for its billing staff, with what was paid so far (one query)."""
+    paid = Coalesce(
+        Sum("payments__amount_cents", filter=Q(payments__kind=PaymentKind.PAYMENT)),
+        Value(0),
+        output_field=BigIntegerField(),
+    )
+    return (
+        Order.objects.filter(lab=lab, status=OrderStatus.PENDING)
+        .select_related("buyer", "invoice")
+        .annotate(paid_cents=paid)
+        .annotate(remaining_cents=F("total_incl_tax_cents") - F("paid_cents"))
+        .order_by("created_at", "id")
+    )
+
+
+def orders_for_personal_data(user):
+    """The member's orders, for the GDPR export."""
+    return [
+        {
+            "reference": order.reference,
+            "lab": order.lab.slug,
+            "status": order.status,
+            "created_at": order.created_at.isoformat(),
+            "paid_at": order.paid_at.isoformat() if order.paid_at else None,
+            "payment_method": order.payment_method,
+            "total_incl_tax_cents": order.total_incl_tax_cents,
+            "currency": order.currency,
+            "lines": [
+                {"description": line.description, "quantity": line.quantity, "unit_price_cents": line.unit_price_cents}
+                for line in order.lines.all()
+            ],
+        }
+        for order in Order.objects.filter(buyer=user).select_related("lab").prefetch_related("lines").order_by("pk")
     ]

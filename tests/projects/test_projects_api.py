@@ -13,7 +13,7 @@ PROBLEM = "application/problem+json"
 
 
 def api(user=None):
-    client = APIClient()
+    client = APIClient(headers={"Accept-Language": "en"})
     if user is not None:
         client.force_authenticate(user)
     return client

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from bookings import demo as bookings_demo
+from fablab.billing import demo as billing_demo
 from fablab.labs import demo as labs_demo
 from machines import demo as machines_demo
 from projects import demo as projects_demo
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         with override_settings(MAILERS=QUIET_MAILERS), transaction.atomic():
             labs = labs_demo.seed_labs()
             users = labs_demo.seed_accounts(labs)
+            billing_demo.seed_billing(labs, users)
             machines = machines_demo.seed_machines(labs, users)
             bookings_demo.seed_bookings(labs, users, machines)
             training_demo.seed_trainings(labs, users, machines)
