@@ -19,3 +19,6 @@ class TrainingConfig(AppConfig):
             "training.cancel_sessions_under_minimum",
             lambda: f"{len(sessions_cancel_under_minimum())} session(s) cancelled",
         )
+        from training.lapse import qualifications_lapse
+
+        register_job("training.qualifications_lapse", lambda: str(qualifications_lapse()))

@@ -253,3 +253,23 @@ class QuoteSequence(models.Model):
 
     def __str__(self):
         return f"{self.lab} {self.year}: {self.last_number}"
+
+
+class QualificationReminder(models.Model):
+    """When the member was last told that a qualification is about to lapse (training/lapse.py).
+
+    One row per qualification: a reminder sent after the qualification's last
+    activity is not sent again, so the periodic job can run as often as it likes.
+    """
+
+    qualification = models.OneToOneField(
+        "machines.Qualification", on_delete=models.CASCADE, related_name="lapse_reminder"
+    )
+    sent_at = models.DateTimeField(_("reminder sent at"))
+
+    class Meta:
+        verbose_name = _("qualification lapse reminder")
+        verbose_name_plural = _("qualification lapse reminders")
+
+    def __str__(self):
+        return f"{self.qualification} — {self.sent_at:%Y-%m-%d}"

@@ -14,4 +14,5 @@ urlpatterns = [
     path("sessions/<int:pk>/sign-in-sheet/", views.sign_in_sheet, name="sign_in_sheet"),
     path("enrollments/<int:pk>/cancel/", views.enrollment_cancel_view, name="enrollment_cancel"),
     path("enrollments/<int:pk>/accept/", views.enrollment_accept, name="enrollment_accept"),
+    path("enrollments/<int:pk>/certificate.pdf", views.certificate, name="certificate"),
 ]

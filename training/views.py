@@ -11,17 +11,19 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fablab.core.errors import DomainError
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
+from training.certificates import certificate_filename, render_certificate_pdf
 from training.forms import AttendanceForm, CatalogueFilterForm
 from training.models import EnrollmentStatus, PaymentMode, Session, SessionStatus
 from training.selectors import (
@@ -264,3 +266,15 @@ def sign_in_sheet(request, pk):
     people = [e for e in session_roster(session) if e.status in MARKABLE_STATUSES]
     context = {"session": session, "lab": session.lab, "people": people, "blank_rows": range(3)}
     return render(request, "training/sign_in_sheet.html", context)
+
+
+@never_cache
+@login_required
+@require_safe
+def certificate(request, pk):
+    """The member's attendance certificate (PDF) for a session they attended; anyone else's: 404."""
+    enrollments = enrollments_for_member(request.user).select_related("session__trainer", "member")
+    enrollment = get_object_or_404(enrollments, pk=pk, status=EnrollmentStatus.ATTENDED)
+    response = HttpResponse(render_certificate_pdf(enrollment), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{certificate_filename(enrollment)}"'
+    return response

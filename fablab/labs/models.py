@@ -4,7 +4,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +56,19 @@ class Lab(models.Model):
     )
     welcome_credit_minutes = models.PositiveIntegerField(
         _("welcome credit (minutes)"), default=60, help_text=_("Given once to each new member of the lab.")
+    )
+    # Qualifications not used for this long lapse (training/lapse.py); the member is reminded first.
+    qualification_lapse_months = models.PositiveSmallIntegerField(
+        _("qualifications lapse after (months without a booking)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: qualifications never lapse for lack of use."),
+    )
+    qualification_reminder_days = models.PositiveSmallIntegerField(
+        _("reminder before a qualification lapses (days)"),
+        default=14,
+        help_text=_("0: no reminder."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
