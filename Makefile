@@ -23,6 +23,8 @@ run: $(VENV)/.installed messages
 test: $(VENV)/.installed node_modules/.installed messages postgres check test-sqlite test-postgres
 
 check: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run -v1
 
 # SQLite first (with the browser tests), then the same suite on PostgreSQL.

@@ -157,6 +157,7 @@ STORAGES = {
     },
 }
 
+
 # --- Email and background work ---------------------------------------------
 def _mailer_from_url(url):
     """EMAIL_URL (smtp+tls://user:pass@host:587, consolemail://) as a Django 6.1 MAILERS entry."""
@@ -210,7 +211,14 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Fab Lab"
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=not DEBUG)
-STAFF_PATH_PREFIXES = ("/admin/", "/staff/", "/bookings/staff/", "/credits/staff/", "/workshops/staff/", "/payments/staff/")
+STAFF_PATH_PREFIXES = (
+    "/admin/",
+    "/staff/",
+    "/bookings/staff/",
+    "/credits/staff/",
+    "/workshops/staff/",
+    "/payments/staff/",
+)
 
 # --- REST API ------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 from fablab.core.fields import AwareDateTimeField
 from fablab.labs.models import Lab
 from training.models import Course, Enrollment, PaymentMode, SchoolLevel, SchoolRegistration, Session, WorkshopOffer
-from training.workshops import registration_submit
 from training.selectors import courses_published, enrollments_for_member, sessions_upcoming
 from training.services import enrollment_accept_offer, enrollment_cancel, enrollment_create
+from training.workshops import registration_submit
 
 
 class CourseSerializer(serializers.ModelSerializer):
@@ -24,8 +24,19 @@ class CourseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Course
         fields = [
-            "id", "slug", "title", "description", "audience", "duration_minutes", "price_cents", "member_price_cents",
-            "capacity", "min_headcount", "prerequisites", "qualifies_for", "qualification_valid_days",
+            "id",
+            "slug",
+            "title",
+            "description",
+            "audience",
+            "duration_minutes",
+            "price_cents",
+            "member_price_cents",
+            "capacity",
+            "min_headcount",
+            "prerequisites",
+            "qualifies_for",
+            "qualification_valid_days",
         ]
 
 
@@ -77,7 +88,9 @@ class UpcomingSessionField(serializers.PrimaryKeyRelatedField):
 
 class EnrollmentSerializer(serializers.ModelSerializer):
     session = UpcomingSessionField()
-    payment_mode = serializers.ChoiceField(choices=[PaymentMode.ON_SITE, PaymentMode.ONLINE], default=PaymentMode.ON_SITE)
+    payment_mode = serializers.ChoiceField(
+        choices=[PaymentMode.ON_SITE, PaymentMode.ONLINE], default=PaymentMode.ON_SITE
+    )
 
     class Meta:
         model = Enrollment
@@ -112,7 +125,9 @@ class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         """Take the seat offered from the waiting list."""
-        enrollment = enrollment_accept_offer(enrollment=get_object_or_404(self.get_queryset(), pk=pk), member=request.user)
+        enrollment = enrollment_accept_offer(
+            enrollment=get_object_or_404(self.get_queryset(), pk=pk), member=request.user
+        )
         return Response(EnrollmentSerializer(enrollment).data)
 
 
@@ -122,8 +137,16 @@ class WorkshopOfferSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkshopOffer
         fields = [
-            "id", "slug", "theme", "description", "school_levels", "duration_minutes", "max_pupils",
-            "price_per_class_cents", "vat_rate_bp", "labs",
+            "id",
+            "slug",
+            "theme",
+            "description",
+            "school_levels",
+            "duration_minutes",
+            "max_pupils",
+            "price_per_class_cents",
+            "vat_rate_bp",
+            "labs",
         ]
 
 
@@ -139,7 +162,9 @@ class WorkshopOfferViewSet(viewsets.ReadOnlyModelViewSet):
 class SchoolRegistrationSerializer(serializers.Serializer):
     offer = serializers.PrimaryKeyRelatedField(queryset=WorkshopOffer.objects.filter(is_published=True))
     lab = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Lab.objects.filter(is_active=True), required=False,
+        slug_field="slug",
+        queryset=Lab.objects.filter(is_active=True),
+        required=False,
         help_text="One of the offer's labs (default: the first).",
     )
     school_name = serializers.CharField(max_length=200)

@@ -52,8 +52,7 @@ COURSES = [
         "slug": "3d-printing-model-to-print",
         "title": "3D printing: from model to print",
         "description": (
-            "Find or design a model, slice it, choose a filament and start a print; "
-            "what to check when a print fails."
+            "Find or design a model, slice it, choose a filament and start a print; what to check when a print fails."
         ),
         "audience": "Everyone aged 12 and over",
         "duration_minutes": 120,
@@ -147,6 +146,7 @@ def seed_trainings(labs, users, machines):
         enrollment_create(session=laser, member=newcomer)
     return sessions
 
+
 WORKSHOP_OFFERS = [
     {
         "slug": "build-a-little-robot",
@@ -193,43 +193,76 @@ def seed_workshops(labs, users):
         return offers
     today = timezone.localdate()
     common = {
-        "lab": labs["rennes"], "teacher_name": "Camille Professeure", "teacher_email": DEMO_TEACHER,
-        "teacher_phone": "02 99 00 00 00", "accompanying_adults": 2, "language": "fr",
+        "lab": labs["rennes"],
+        "teacher_name": "Camille Professeure",
+        "teacher_email": DEMO_TEACHER,
+        "teacher_phone": "02 99 00 00 00",
+        "accompanying_adults": 2,
+        "language": "fr",
     }
     registration_submit(
-        offer=offers["build-a-little-robot"], school_name="École élémentaire Jean Moulin", school_code="0350029S",
-        address="12 rue Jean Moulin\n35000 Rennes", class_level="primary", pupils=24,
-        preferred_dates=[today + dt.timedelta(days=15), today + dt.timedelta(days=22)], **common,
+        offer=offers["build-a-little-robot"],
+        school_name="École élémentaire Jean Moulin",
+        school_code="0350029S",
+        address="12 rue Jean Moulin\n35000 Rennes",
+        class_level="primary",
+        pupils=24,
+        preferred_dates=[today + dt.timedelta(days=15), today + dt.timedelta(days=22)],
+        **common,
     )
     lamp_request = registration_submit(
-        offer=offers["design-and-laser-cut-a-lamp"], school_name="Collège Anne de Bretagne", school_code="0351234B",
-        address="3 place de Bretagne\n35000 Rennes", class_level="middle", pupils=22, purchase_order="BC-2026-042",
+        offer=offers["design-and-laser-cut-a-lamp"],
+        school_name="Collège Anne de Bretagne",
+        school_code="0351234B",
+        address="3 place de Bretagne\n35000 Rennes",
+        class_level="middle",
+        pupils=22,
+        purchase_order="BC-2026-042",
         preferred_dates=[today + dt.timedelta(days=20), today + dt.timedelta(days=27), today + dt.timedelta(days=34)],
         **common,
     )
     staff = users["staff@fablab.test"]
     registration_send_quote(registration=lamp_request, by=staff)
     confirmed = registration_submit(
-        offer=offers["build-a-little-robot"], school_name="École Sainte-Anne", school_code="0750655E",
-        address="5 rue des Écoles\n35000 Rennes", class_level="middle", pupils=26,
-        preferred_dates=[today + dt.timedelta(days=9), today + dt.timedelta(days=16)], **common,
+        offer=offers["build-a-little-robot"],
+        school_name="École Sainte-Anne",
+        school_code="0750655E",
+        address="5 rue des Écoles\n35000 Rennes",
+        class_level="middle",
+        pupils=26,
+        preferred_dates=[today + dt.timedelta(days=9), today + dt.timedelta(days=16)],
+        **common,
     )
     registration_confirm(
-        registration=confirmed, by=staff,
+        registration=confirmed,
+        by=staff,
         start=next(_candidate_starts(labs["rennes"], 10, confirmed.offer.duration_minutes))[0],
     )
     cancelled = registration_submit(
-        offer=offers["build-a-little-robot"], school_name="École du Blosne", school_code="0750654D",
-        address="2 boulevard de Yougoslavie\n35200 Rennes", class_level="primary", pupils=20,
-        preferred_dates=[today + dt.timedelta(days=12), today + dt.timedelta(days=19)], **common,
+        offer=offers["build-a-little-robot"],
+        school_name="École du Blosne",
+        school_code="0750654D",
+        address="2 boulevard de Yougoslavie\n35200 Rennes",
+        class_level="primary",
+        pupils=20,
+        preferred_dates=[today + dt.timedelta(days=12), today + dt.timedelta(days=19)],
+        **common,
     )
     registration_cancel(registration=cancelled, by=staff, reason="La classe part en voyage scolaire.")
     # Workshops of the past, held and invoiced: demo history, written as it would stand today.
-    for school, code, invoice in (("Lycée Bréquigny", "0350710G", False), ("Collège Les Hautes-Ourmes", "0350001L", True)):
+    for school, code, invoice in (
+        ("Lycée Bréquigny", "0350710G", False),
+        ("Collège Les Hautes-Ourmes", "0350001L", True),
+    ):
         past = registration_submit(
-            offer=offers["design-and-laser-cut-a-lamp"], school_name=school, school_code=code,
-            address="35000 Rennes", class_level="high" if invoice is False else "middle", pupils=18,
-            preferred_dates=[today + dt.timedelta(days=30), today + dt.timedelta(days=37)], **common,
+            offer=offers["design-and-laser-cut-a-lamp"],
+            school_name=school,
+            school_code=code,
+            address="35000 Rennes",
+            class_level="high" if invoice is False else "middle",
+            pupils=18,
+            preferred_dates=[today + dt.timedelta(days=30), today + dt.timedelta(days=37)],
+            **common,
         )
         start = timezone.now() - dt.timedelta(days=14 if invoice else 3)
         SchoolRegistration.objects.filter(pk=past.pk).update(

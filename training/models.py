@@ -20,15 +20,16 @@ class Course(models.Model):
     min_headcount = models.PositiveSmallIntegerField(
         _("minimum headcount"), default=1, help_text=_("Below this, the session is cancelled before it starts.")
     )
-    min_headcount_days = models.PositiveSmallIntegerField(
-        _("check the headcount (days before)"), default=2
-    )
+    min_headcount_days = models.PositiveSmallIntegerField(_("check the headcount (days before)"), default=2)
     cancellation_days = models.PositiveSmallIntegerField(_("free cancellation until (days before)"), default=2)
     prerequisites = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="required_by", verbose_name=_("prerequisites")
     )
     qualifies_for = models.ManyToManyField(
-        "machines.Machine", blank=True, related_name="qualifying_courses", verbose_name=_("grants the qualification for")
+        "machines.Machine",
+        blank=True,
+        related_name="qualifying_courses",
+        verbose_name=_("grants the qualification for"),
     )
     qualification_valid_days = models.PositiveIntegerField(
         _("qualification valid for (days)"), null=True, blank=True, help_text=_("Empty: no expiry.")
@@ -65,7 +66,9 @@ class Session(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions_taught"
     )
     capacity = models.PositiveSmallIntegerField(_("seats"))
-    status = models.CharField(_("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
     machines = models.ManyToManyField("machines.Machine", blank=True, related_name="training_sessions")
     # The machine blocks this session holds in the booking calendar (one series).
     blocks_series = models.UUIDField(null=True, blank=True, editable=False)
@@ -96,7 +99,12 @@ class EnrollmentStatus(models.TextChoices):
 
 
 # Enrollments in these states take a seat.
-SEATED_STATUSES = (EnrollmentStatus.CONFIRMED, EnrollmentStatus.OFFERED, EnrollmentStatus.ATTENDED, EnrollmentStatus.ABSENT)
+SEATED_STATUSES = (
+    EnrollmentStatus.CONFIRMED,
+    EnrollmentStatus.OFFERED,
+    EnrollmentStatus.ATTENDED,
+    EnrollmentStatus.ABSENT,
+)
 OPEN_STATUSES = (*SEATED_STATUSES, EnrollmentStatus.WAITLISTED)
 
 
@@ -111,7 +119,9 @@ class Enrollment(models.Model):
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments")
     status = models.CharField(_("status"), max_length=12, choices=EnrollmentStatus.choices)
     price_cents = models.PositiveIntegerField(_("price (cents)"), default=0)
-    payment_mode = models.CharField(_("payment"), max_length=8, choices=PaymentMode.choices, default=PaymentMode.ON_SITE)
+    payment_mode = models.CharField(
+        _("payment"), max_length=8, choices=PaymentMode.choices, default=PaymentMode.ON_SITE
+    )
     is_paid = models.BooleanField(_("paid"), default=False)
     offer_expires_at = models.DateTimeField(_("offer expires at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -43,8 +43,10 @@ def courses_published():
 
 
 def enrollments_for_member(member):
-    return Enrollment.objects.filter(member=member).select_related("session__course", "session__lab").order_by(
-        "-session__start"
+    return (
+        Enrollment.objects.filter(member=member)
+        .select_related("session__course", "session__lab")
+        .order_by("-session__start")
     )
 
 

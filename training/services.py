@@ -70,7 +70,11 @@ def session_schedule(*, course, lab, start, end, by, trainer=None, capacity=None
                 raise TrainingError(_("%(machine)s is not in this lab.") % {"machine": machine.name}, code="wrong_lab")
             try:
                 block_create(
-                    machine=machine, start=start, end=end, by=by, note=str(course.title)[:200],
+                    machine=machine,
+                    start=start,
+                    end=end,
+                    by=by,
+                    note=str(course.title)[:200],
                     series=session.blocks_series,
                 )
             except SlotTaken as error:
@@ -210,9 +214,10 @@ def enrollment_offers_expire(*, now=None):
 
 def attendance_record(*, session, present, by):
     """Mark who came (`present`: {enrollment id: bool}); attending grants the course's qualifications."""
-    if not (user_can(by, Action.MANAGE_TRAININGS, session.lab_id) or (
-        session.trainer_id == by.pk and user_can(by, Action.TEACH, session.lab_id)
-    )):
+    if not (
+        user_can(by, Action.MANAGE_TRAININGS, session.lab_id)
+        or (session.trainer_id == by.pk and user_can(by, Action.TEACH, session.lab_id))
+    ):
         raise NotAllowedError(_("Only the session's trainer or the lab's staff record attendance."))
     now = timezone.now()
     with transaction.atomic():
@@ -227,10 +232,16 @@ def attendance_record(*, session, present, by):
             raise TrainingError(_("Some people are not enrolled in this session."), code="unknown_enrollment")
         course = session.course
         machines = list(course.qualifies_for.all())
-        expires_at = now + dt.timedelta(days=course.qualification_valid_days) if course.qualification_valid_days else None
+        expires_at = (
+            now + dt.timedelta(days=course.qualification_valid_days) if course.qualification_valid_days else None
+        )
         for enrollment_id, came in present.items():
             enrollment = enrollments[enrollment_id]
-            if enrollment.status not in (EnrollmentStatus.CONFIRMED, EnrollmentStatus.ATTENDED, EnrollmentStatus.ABSENT):
+            if enrollment.status not in (
+                EnrollmentStatus.CONFIRMED,
+                EnrollmentStatus.ATTENDED,
+                EnrollmentStatus.ABSENT,
+            ):
                 raise TrainingError(_("Only confirmed seats can be marked."), code="not_confirmed")
             already_attended = enrollment.status == EnrollmentStatus.ATTENDED
             enrollment.status = EnrollmentStatus.ATTENDED if came else EnrollmentStatus.ABSENT
@@ -239,7 +250,10 @@ def attendance_record(*, session, present, by):
             if came and not already_attended:
                 for machine in machines:
                     qualification_grant(
-                        user=enrollment.member, machine=machine, by=session.trainer or by, expires_at=expires_at,
+                        user=enrollment.member,
+                        machine=machine,
+                        by=session.trainer or by,
+                        expires_at=expires_at,
                         reason=_("Attended %(course)s") % {"course": course.title},
                     )
         if session.status == SessionStatus.SCHEDULED:
@@ -282,4 +296,3 @@ def sessions_cancel_under_minimum(*, now=None):
         if seats_taken(session) < session.course.min_headcount:
             cancelled.append(session_cancel(session=session, by=None, reason=_("Not enough participants.")))
     return cancelled
-

@@ -92,9 +92,7 @@ def _session_page(request, session, *, error=None, status=200):
         "seats_left": max(session.capacity - session.seats_taken, 0),
         "open": session.status == SessionStatus.SCHEDULED and session.start > now,
         "enrollment": enrollment,
-        "can_cancel": enrollment is not None
-        and enrollment.status in CANCELLABLE_STATUSES
-        and session.start > now,
+        "can_cancel": enrollment is not None and enrollment.status in CANCELLABLE_STATUSES and session.start > now,
         "offer_open": enrollment is not None
         and enrollment.status == EnrollmentStatus.OFFERED
         and enrollment.offer_expires_at
@@ -129,11 +127,16 @@ def session_enroll(request, pk):
         ) % {"course": session.course.title, "date": day}
     elif enrollment.payment_mode == PaymentMode.FREE:
         message = _("Your seat is confirmed: %(course)s on %(date)s at %(time)s.") % {
-            "course": session.course.title, "date": day, "time": time
+            "course": session.course.title,
+            "date": day,
+            "time": time,
         }
     else:
         message = _("Your seat is confirmed: %(course)s on %(date)s at %(time)s. You pay %(price)s at the lab.") % {
-            "course": session.course.title, "date": day, "time": time, "price": euros(enrollment.price_cents)
+            "course": session.course.title,
+            "date": day,
+            "time": time,
+            "price": euros(enrollment.price_cents),
         }
     messages.success(request, message)
     return redirect("training:session", pk=session.pk)
@@ -249,7 +252,8 @@ def roster(request, pk):
     came = sum(marks.values())
     # "present: 3, absent: 1" reads right whatever the counts, in French too (no plural forms needed).
     message = _("Attendance recorded (present: %(present)s, absent: %(absent)s).") % {
-        "present": came, "absent": len(marks) - came
+        "present": came,
+        "absent": len(marks) - came,
     }
     machines = [machine.name for machine in session.course.qualifies_for.all()]
     if came and machines:

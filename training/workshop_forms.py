@@ -60,7 +60,10 @@ class RegistrationForm(DomainErrorForm):
     class_level = forms.ChoiceField(label=_("Class level"))
     pupils = forms.IntegerField(label=_("Number of pupils"), min_value=1, max_value=500)
     accompanying_adults = forms.IntegerField(
-        label=_("Accompanying adults"), min_value=0, max_value=50, initial=1,
+        label=_("Accompanying adults"),
+        min_value=0,
+        max_value=50,
+        initial=1,
         help_text=_("Teachers and other adults coming with the class."),
     )
     accessibility_needs = forms.CharField(
@@ -124,9 +127,20 @@ class RegistrationForm(DomainErrorForm):
         """The service's keyword arguments."""
         data = self.cleaned_data
         fields = (
-            "lab", "school_name", "school_code", "address", "teacher_name", "teacher_email", "teacher_phone",
-            "class_level", "pupils", "accompanying_adults", "accessibility_needs", "preferred_dates",
-            "purchase_order", "notes",
+            "lab",
+            "school_name",
+            "school_code",
+            "address",
+            "teacher_name",
+            "teacher_email",
+            "teacher_phone",
+            "class_level",
+            "pupils",
+            "accompanying_adults",
+            "accessibility_needs",
+            "preferred_dates",
+            "purchase_order",
+            "notes",
         )
         return {name: data[name] for name in fields}
 
@@ -193,9 +207,7 @@ class ConfirmForm(DomainErrorForm):
     field_aliases = {"start": "date"}
 
     date = forms.DateField(label=_("Date"), **DATE_WIDGET)
-    start_time = forms.TimeField(
-        label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    start_time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     machines = forms.ModelMultipleChoiceField(
         label=_("Machines to block"),
         queryset=None,

@@ -468,4 +468,3 @@ def report(request):
         return _report_csv(reach, year)
     context = {"form": form, "year": year, "reach": reach, "several_labs": len(labs) > 1}
     return render(request, "training/workshops/report.html", context, status=200 if valid else 400)
-

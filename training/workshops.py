@@ -70,13 +70,33 @@ def _check_request(*, offer, lab, school_code, teacher_email, class_level, pupil
 
 
 def registration_submit(
-    *, offer, lab, school_name, school_code, address, teacher_name, teacher_email, teacher_phone, class_level,
-    pupils, preferred_dates, accompanying_adults=1, accessibility_needs="", purchase_order="", notes="", language="fr",
+    *,
+    offer,
+    lab,
+    school_name,
+    school_code,
+    address,
+    teacher_name,
+    teacher_email,
+    teacher_phone,
+    class_level,
+    pupils,
+    preferred_dates,
+    accompanying_adults=1,
+    accessibility_needs="",
+    purchase_order="",
+    notes="",
+    language="fr",
 ):
     """A teacher asks for a workshop; they get an email with a private link to follow the request."""
     _check_request(
-        offer=offer, lab=lab, school_code=school_code, teacher_email=teacher_email, class_level=class_level,
-        pupils=pupils, preferred_dates=preferred_dates,
+        offer=offer,
+        lab=lab,
+        school_code=school_code,
+        teacher_email=teacher_email,
+        class_level=class_level,
+        pupils=pupils,
+        preferred_dates=preferred_dates,
     )
     if not all(value.strip() for value in (school_name, address, teacher_name, teacher_phone)):
         raise WorkshopError(_("Fill in the school, its address, and the teacher's name and phone."), code="missing")
@@ -145,7 +165,10 @@ def registration_confirm(*, registration, start, by, machines=()):
                 raise WorkshopError(_("%(machine)s is not in this lab.") % {"machine": machine.name}, code="wrong_lab")
             try:
                 block_create(
-                    machine=machine, start=registration.start, end=registration.end, by=by,
+                    machine=machine,
+                    start=registration.start,
+                    end=registration.end,
+                    by=by,
                     note=f"{registration.offer.theme} — {registration.school_name}"[:200],
                     series=registration.blocks_series,
                 )

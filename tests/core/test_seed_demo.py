@@ -4,10 +4,10 @@ from django.core.management.base import CommandError
 
 from bookings.models import Booking
 from fablab.accounts.models import User
+from fablab.billing.models import Invoice
 from fablab.credits.models import LedgerEntry
 from fablab.credits.selectors import balance_minutes, entries_for_user
 from fablab.labs.models import Lab, Membership, OpeningHours
-from fablab.billing.models import Invoice
 from machines.models import Machine, Qualification
 from projects.models import Project
 

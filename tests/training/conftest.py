@@ -33,14 +33,14 @@ class SessionFactory(factory.django.DjangoModelFactory):
 
 
 @pytest.fixture
-def course(db, machine):
+def course(db, machine):  # noqa: F811 (pytest fixtures from tests/bookings/conftest.py)
     course = CourseFactory(qualification_valid_days=365)
     course.qualifies_for.add(machine)
     return course
 
 
 @pytest.fixture
-def session(frozen_now, course, lab):
+def session(frozen_now, course, lab):  # noqa: F811 (pytest fixtures)
     return SessionFactory(course=course, lab=lab)
 
 

@@ -57,15 +57,19 @@ class TestDemoTrainings:
         assert not sessions["3d-printing-model-to-print"].course.qualifies_for.exists()
         enrollment = Enrollment.objects.get()
         assert (enrollment.member, enrollment.session, enrollment.status) == (
-            users["newcomer@fablab.test"], laser, "confirmed"
+            users["newcomer@fablab.test"],
+            laser,
+            "confirmed",
         )
 
     def test_a_taken_machine_moves_the_session_to_the_next_free_day(self, seeded):
         labs, users, machines = seeded
         tomorrow_ten = dt.datetime(2026, 3, 24, 10, tzinfo=labs["rennes"].tz)
         booking_create(
-            member=users["member@fablab.test"], machine=machines["trotec-speedy-400"],
-            start=tomorrow_ten, end=tomorrow_ten + dt.timedelta(hours=1),
+            member=users["member@fablab.test"],
+            machine=machines["trotec-speedy-400"],
+            start=tomorrow_ten,
+            end=tomorrow_ten + dt.timedelta(hours=1),
         )
         laser = seed_trainings(*seeded)["laser-cutter-safety"]
         assert laser.start == tomorrow_ten + dt.timedelta(days=1)
@@ -73,7 +77,11 @@ class TestDemoTrainings:
     def test_the_catalogue_shows_the_demo_courses(self, seeded, client):
         seed_trainings(*seeded)
         content = client.get(reverse("training:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        for title in ("Laser cutter: safety and first cut", "3D printing: from model to print",
-                      "Embroidery machine basics", "Arduino for beginners"):
+        for title in (
+            "Laser cutter: safety and first cut",
+            "3D printing: from model to print",
+            "Embroidery machine basics",
+            "Arduino for beginners",
+        ):
             assert title in content
         assert "€40.00" in content and "members of the lab: €20.00" in content

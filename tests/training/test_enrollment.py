@@ -6,9 +6,9 @@ import time_machine
 from fablab.core.errors import ConflictError, DomainError
 from fablab.labs.models import Role
 from machines.models import Qualification
+from tests.concurrency import race
 from tests.factories import MembershipFactory, UserFactory
 from tests.training.conftest import CourseFactory, SessionFactory, utc
-from tests.concurrency import race
 from training.models import Enrollment, EnrollmentStatus, SessionStatus
 from training.services import (
     attendance_record,
@@ -16,7 +16,6 @@ from training.services import (
     enrollment_cancel,
     enrollment_create,
     enrollment_offers_expire,
-    session_cancel,
     sessions_cancel_under_minimum,
 )
 
@@ -24,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 
 class TestEnrollmentCreate:
-    def test_it_takes_a_seat_and_confirms_it_by_email(self, session, people, mailoutbox, django_capture_on_commit_callbacks):
+    def test_it_takes_a_seat_and_confirms_it_by_email(
+        self, session, people, mailoutbox, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             enrollment = enrollment_create(session=session, member=people[0])
         assert enrollment.status == EnrollmentStatus.CONFIRMED
@@ -93,7 +94,10 @@ class TestAttendance:
         MembershipFactory(user=trainer, lab=session.lab, role=Role.TRAINER)
         session.trainer = trainer
         session.save()
-        came, missed = enrollment_create(session=session, member=people[0]), enrollment_create(session=session, member=people[1])
+        came, missed = (
+            enrollment_create(session=session, member=people[0]),
+            enrollment_create(session=session, member=people[1]),
+        )
         with time_machine.travel(utc(2026, 3, 26, 15), tick=False):
             attendance_record(session=session, present={came.pk: True, missed.pk: False}, by=trainer)
         qualification = Qualification.objects.get(user=people[0], machine=machine)

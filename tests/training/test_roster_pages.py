@@ -107,7 +107,9 @@ class TestRoster:
         assert [Enrollment.objects.get(pk=e.pk).status for e in seats] == ["attended", "absent", "waitlisted"]
         qualification = Qualification.objects.get()
         assert (qualification.user, qualification.machine, qualification.granted_by) == (
-            world.member, machine, world.trainer
+            world.member,
+            machine,
+            world.trainer,
         )
         assert qualification.expires_at == DURING.replace(year=2027)
         assert f'id="present-{seats[0].pk}" checked' in content

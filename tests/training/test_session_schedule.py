@@ -31,7 +31,11 @@ class TestSessionSchedule:
         booking_create(member=member, machine=machine, start=utc(2026, 3, 26, 14), end=utc(2026, 3, 26, 15))
         with pytest.raises(DomainError) as error:
             session_schedule(
-                course=course, lab=lab, start=utc(2026, 3, 26, 13), end=utc(2026, 3, 26, 15), by=staff,
+                course=course,
+                lab=lab,
+                start=utc(2026, 3, 26, 13),
+                end=utc(2026, 3, 26, 15),
+                by=staff,
                 machines=[machine],
             )
         assert error.value.code == "slot_taken"

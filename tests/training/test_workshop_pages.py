@@ -45,8 +45,13 @@ def lab_c(db):
 def offer(world, lab_c):
     """Offered at Lab A and Lab C (not Lab B), to primary and middle schools."""
     offer = WorkshopOffer.objects.create(
-        theme="Build a robot", slug="robot", description="Motors and sensors.", school_levels=["primary", "middle"],
-        max_pupils=30, price_per_class_cents=25000, vat_rate_bp=2000,
+        theme="Build a robot",
+        slug="robot",
+        description="Motors and sensors.",
+        school_levels=["primary", "middle"],
+        max_pupils=30,
+        price_per_class_cents=25000,
+        vat_rate_bp=2000,
     )
     offer.labs.add(world.lab, lab_c)
     return offer
@@ -54,22 +59,42 @@ def offer(world, lab_c):
 
 def form_data(lab, **changes):
     data = {
-        "lab": lab.slug, "school_name": "École Jules Verne", "school_code": "0750655E",
-        "address": "1 rue de l'École\n35000 Rennes", "teacher_name": "Anne Enseignante",
-        "teacher_email": "anne@ecole.test", "teacher_phone": "02 99 00 00 01", "class_level": "primary",
-        "pupils": "25", "accompanying_adults": "2", "accessibility_needs": "", "date_1": "2026-04-14",
-        "date_2": "2026-04-21", "date_3": "", "purchase_order": "BC-2026-17", "notes": "", "website": "",
+        "lab": lab.slug,
+        "school_name": "École Jules Verne",
+        "school_code": "0750655E",
+        "address": "1 rue de l'École\n35000 Rennes",
+        "teacher_name": "Anne Enseignante",
+        "teacher_email": "anne@ecole.test",
+        "teacher_phone": "02 99 00 00 01",
+        "class_level": "primary",
+        "pupils": "25",
+        "accompanying_adults": "2",
+        "accessibility_needs": "",
+        "date_1": "2026-04-14",
+        "date_2": "2026-04-21",
+        "date_3": "",
+        "purchase_order": "BC-2026-17",
+        "notes": "",
+        "website": "",
     }
     return data | changes
 
 
 def submit(offer, lab, **changes):
     data = {
-        "offer": offer, "lab": lab, "school_name": "École Jules Verne", "school_code": "0750655E",
-        "address": "1 rue de l'École, 35000 Rennes", "teacher_name": "Anne Enseignante",
-        "teacher_email": "anne@ecole.test", "teacher_phone": "02 99 00 00 01", "class_level": "primary",
-        "pupils": 25, "preferred_dates": [TODAY + dt.timedelta(days=22), TODAY + dt.timedelta(days=29)],
-        "purchase_order": "BC-2026-17", "language": "en",
+        "offer": offer,
+        "lab": lab,
+        "school_name": "École Jules Verne",
+        "school_code": "0750655E",
+        "address": "1 rue de l'École, 35000 Rennes",
+        "teacher_name": "Anne Enseignante",
+        "teacher_email": "anne@ecole.test",
+        "teacher_phone": "02 99 00 00 01",
+        "class_level": "primary",
+        "pupils": 25,
+        "preferred_dates": [TODAY + dt.timedelta(days=22), TODAY + dt.timedelta(days=29)],
+        "purchase_order": "BC-2026-17",
+        "language": "en",
     }
     return registration_submit(**(data | changes))
 
@@ -269,9 +294,7 @@ class TestStaffAccess:
         assert client.get(detail_url(registration)).status_code == 200
         assert client.get(reverse("workshops:report")).status_code == 200
 
-    def test_staff_of_another_lab_get_a_404_on_the_detail_and_do_not_see_it_listed(
-        self, client, world, registration
-    ):
+    def test_staff_of_another_lab_get_a_404_on_the_detail_and_do_not_see_it_listed(self, client, world, registration):
         client.force_login(world.other_staff)
         assert "École Jules Verne" not in client.get(reverse("workshops:staff")).content.decode()
         assert client.get(detail_url(registration)).status_code == 404
@@ -299,7 +322,10 @@ class TestStaffList:
         MembershipFactory(user=world.staff, lab=lab_c, role=Role.STAFF)
         early = submit(offer, world.lab, school_name="École Early")
         late = submit(
-            offer, lab_c, school_name="Collège Late", school_code="0750654D",
+            offer,
+            lab_c,
+            school_name="Collège Late",
+            school_code="0750654D",
             preferred_dates=[dt.date(2026, 6, 2), dt.date(2026, 6, 9)],
         )
         confirmed = submit(offer, world.lab, school_name="Lycée Confirmed", class_level="middle")
@@ -401,7 +427,9 @@ class TestStaffSteps:
         invoice = registration.invoice
         assert registration.status == RegistrationStatus.INVOICED
         assert (invoice.payment_method, invoice.purchase_order, invoice.buyer_name) == (
-            "administrative_mandate", "BC-2026-17", "École Jules Verne",
+            "administrative_mandate",
+            "BC-2026-17",
+            "École Jules Verne",
         )
         client.logout()
         content = client.get(follow_url(registration)).content.decode()
@@ -439,8 +467,12 @@ def held(offer, lab, staff, *, start, pupils, level="primary", invoiced=False, *
     """A registration confirmed, held (and invoiced) at `start`."""
     with time_machine.travel(start - dt.timedelta(days=30), tick=False):
         registration = submit(
-            offer, lab, pupils=pupils, class_level=level,
-            preferred_dates=[(start - dt.timedelta(days=1)).date(), start.date()], **changes,
+            offer,
+            lab,
+            pupils=pupils,
+            class_level=level,
+            preferred_dates=[(start - dt.timedelta(days=1)).date(), start.date()],
+            **changes,
         )
         registration_confirm(registration=registration, start=start, by=staff)
     with time_machine.travel(start + dt.timedelta(hours=3), tick=False):
@@ -473,7 +505,8 @@ class TestReport:
         reach = response.context["reach"]
         assert reach["total"] == (3, 73)
         assert [(lab.name, classes, pupils) for lab, classes, pupils in reach["by_lab"]] == [
-            ("=HYPERLINK(evil)", 1, 28), ("Lab A", 2, 45),
+            ("=HYPERLINK(evil)", 1, 28),
+            ("Lab A", 2, 45),
         ]
         by_level = {str(label): (classes, pupils) for label, classes, pupils in reach["by_level"]}
         assert by_level["Primary school"] == (2, 53)

@@ -34,8 +34,12 @@ def offer(world):
     world.lab.registration_number = "123 456 789 00012"
     world.lab.save()
     offer = WorkshopOffer.objects.create(
-        theme="Build a robot", slug="robot", school_levels=["primary"], max_pupils=30,
-        price_per_class_cents=25000, vat_rate_bp=2000,
+        theme="Build a robot",
+        slug="robot",
+        school_levels=["primary"],
+        max_pupils=30,
+        price_per_class_cents=25000,
+        vat_rate_bp=2000,
     )
     offer.labs.add(world.lab, world.other_lab)
     return offer
@@ -43,11 +47,19 @@ def offer(world):
 
 def submit(offer, lab, *, language="en", **changes):
     data = {
-        "offer": offer, "lab": lab, "school_name": "École Jules Verne", "school_code": "0750655E",
-        "address": "1 rue de l'École, 35000 Rennes", "teacher_name": "Anne Enseignante",
-        "teacher_email": "anne@ecole.test", "teacher_phone": "02 99 00 00 01", "class_level": "primary",
-        "pupils": 25, "preferred_dates": [TODAY + dt.timedelta(days=22), TODAY + dt.timedelta(days=29)],
-        "purchase_order": "BC-2026-17", "language": language,
+        "offer": offer,
+        "lab": lab,
+        "school_name": "École Jules Verne",
+        "school_code": "0750655E",
+        "address": "1 rue de l'École, 35000 Rennes",
+        "teacher_name": "Anne Enseignante",
+        "teacher_email": "anne@ecole.test",
+        "teacher_phone": "02 99 00 00 01",
+        "class_level": "primary",
+        "pupils": 25,
+        "preferred_dates": [TODAY + dt.timedelta(days=22), TODAY + dt.timedelta(days=29)],
+        "purchase_order": "BC-2026-17",
+        "language": language,
     }
     return registration_submit(**(data | changes))
 
@@ -122,8 +134,16 @@ class TestQuotePdf:
         quoted = registration_send_quote(registration=registration, by=world.staff)
         text = pdf_text(render_quote_pdf(SchoolRegistration.objects.select_related("offer", "lab").get(pk=quoted.pk)))
         for expected in (
-            "RNS-DEV-2026-00001", "École Jules Verne", "0750655E", "Association Lab A", "Build a robot",
-            "€250.00", "€50.00", "€300.00", "BC-2026-17", "June 23, 2026",
+            "RNS-DEV-2026-00001",
+            "École Jules Verne",
+            "0750655E",
+            "Association Lab A",
+            "Build a robot",
+            "€250.00",
+            "€50.00",
+            "€300.00",
+            "BC-2026-17",
+            "June 23, 2026",
         ):
             assert expected in text, expected
 
@@ -171,8 +191,10 @@ class TestQuoteNumberRace:
         registrations = [submit(offer, world.lab, school_name=f"École {n}") for n in range(8)]
 
         results = race(
-            [lambda registration=registration: registration_send_quote(registration=registration, by=world.staff)
-             for registration in registrations]
+            [
+                lambda registration=registration: registration_send_quote(registration=registration, by=world.staff)
+                for registration in registrations
+            ]
         )
 
         assert [type(result) for result in results] == [SchoolRegistration] * 8
