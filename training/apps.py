@@ -22,3 +22,8 @@ class TrainingConfig(AppConfig):
         from training.lapse import qualifications_lapse
 
         register_job("training.qualifications_lapse", lambda: str(qualifications_lapse()))
+        from fablab.billing import fulfilment
+        from fablab.billing.models import ProductKind
+        from training.payments import SeatFulfilment
+
+        fulfilment.register(ProductKind.TRAINING_SEAT, SeatFulfilment())

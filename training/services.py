@@ -7,6 +7,7 @@ locked, so concurrent enrollments never oversell.
 """
 
 import datetime as dt
+import logging
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -15,6 +16,10 @@ from django.utils.translation import gettext as _
 
 from bookings.models import ACTIVE_STATUSES, Booking
 from bookings.services import SlotTaken, block_create, booking_cancel
+from fablab.billing import stripe_api
+from fablab.billing.checkout import checkout_start
+from fablab.billing.models import OrderLine, OrderStatus, ProductKind
+from fablab.billing.orders import OrderLineInput, order_open
 from fablab.core.errors import ConflictError, DomainError, NotAllowedError
 from fablab.core.locking import lock_rows
 from fablab.labs.models import Role
@@ -34,6 +39,8 @@ from training.notifications import (
     notify_seat_offered,
     notify_session_cancelled,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class TrainingError(DomainError):
@@ -113,8 +120,19 @@ def price_for(member, session):
 
 
 def enrollment_create(*, session, member, payment_mode=PaymentMode.ON_SITE):
-    """Take a seat (or a place on the session's waiting list when it is full)."""
+    """Take a seat (or a place on the session's waiting list when it is full).
+
+    With `payment_mode="online"` the seat is held unpaid; `enrollment_pay_online`
+    then sends the member to Stripe Checkout. Refused when the platform has no
+    Stripe keys.
+    """
     now = timezone.now()
+    if payment_mode not in (PaymentMode.ON_SITE, PaymentMode.ONLINE):
+        raise TrainingError(_("Choose to pay on site or online."), code="bad_payment_mode", field="payment_mode")
+    if payment_mode == PaymentMode.ONLINE and not stripe_api.enabled():
+        raise TrainingError(
+            _("Online payment is not offered: pay at the lab on the day."), code="online_payment_unavailable"
+        )
     with transaction.atomic():
         # The session row is the lock that counts seats: no two enrollments see the same free seat.
         session = lock_rows(Session.objects.select_related("course", "lab").filter(pk=session.pk)).get()
@@ -124,6 +142,9 @@ def enrollment_create(*, session, member, payment_mode=PaymentMode.ON_SITE):
             raise TrainingError(_("Follow the prerequisite courses first."), code="prerequisites")
         full = seats_taken(session) >= session.capacity
         price = price_for(member, session)
+        if full:
+            # Online payment holds a seat taken now; a seat offered later from the waiting list is paid on site.
+            payment_mode = PaymentMode.ON_SITE
         try:
             with transaction.atomic():
                 enrollment = Enrollment.objects.create(
@@ -296,3 +317,94 @@ def sessions_cancel_under_minimum(*, now=None):
         if seats_taken(session) < session.course.min_headcount:
             cancelled.append(session_cancel(session=session, by=None, reason=_("Not enough participants.")))
     return cancelled
+
+
+# --- Paying a seat online (billing calls back through training/payments.py) ----------------
+
+
+def enrollment_pay_online(*, enrollment, success_url, cancel_url) -> str:
+    """Open (or reuse) the billing order of an unpaid online seat and start Stripe Checkout; returns its URL.
+
+    The seat stays held (confirmed, unpaid) until billing reports the order paid
+    (`enrollment_mark_paid`) or cancelled/expired (`enrollment_release_unpaid`).
+    No lock is held here: `checkout_start` calls Stripe over the network.
+    """
+    if not stripe_api.enabled():
+        raise TrainingError(
+            _("Online payment is not offered: pay at the lab on the day."), code="online_payment_unavailable"
+        )
+    enrollment = Enrollment.objects.select_related("session__course", "session__lab", "member").get(pk=enrollment.pk)
+    if (
+        enrollment.status != EnrollmentStatus.CONFIRMED
+        or enrollment.payment_mode != PaymentMode.ONLINE
+        or enrollment.is_paid
+        or not enrollment.price_cents
+    ):
+        raise ConflictError(_("This seat is not awaiting an online payment."), code="not_payable_online")
+    line = (
+        OrderLine.objects.filter(
+            kind=ProductKind.TRAINING_SEAT, reference_id=enrollment.pk, order__status=OrderStatus.PENDING
+        )
+        .select_related("order")
+        .first()
+    )
+    order = line.order if line else _seat_order_open(enrollment)
+    return checkout_start(order=order, success_url=success_url, cancel_url=cancel_url)
+
+
+def _seat_order_open(enrollment):
+    session = enrollment.session
+    local_start = timezone.localtime(session.start, session.lab.tz)
+    seat = OrderLineInput(
+        kind=ProductKind.TRAINING_SEAT,
+        reference_id=enrollment.pk,
+        description=f"{session.course.title}, {local_start:%Y-%m-%d %H:%M}",
+        quantity=1,
+        unit_price_cents=enrollment.price_cents,
+        vat_rate_bp=session.course.vat_rate_bp,
+        details={"session_id": session.pk},
+    )
+    return order_open(buyer=enrollment.member, lab=session.lab, lines=[seat])
+
+
+def enrollment_mark_paid(*, enrollment_id):
+    """The seat's order is paid: the seat is paid. Idempotent; billing calls it with the order locked."""
+    with transaction.atomic():
+        enrollment = lock_rows(Enrollment.objects.filter(pk=enrollment_id)).get()
+        if enrollment.is_paid:
+            return enrollment
+        if enrollment.status not in SEATED_STATUSES:
+            # Money taken for a seat given back meanwhile: refuse, so billing records nothing and a person refunds.
+            raise ConflictError(_("This seat was given back before it was paid."), code="seat_gone")
+        enrollment.is_paid = True
+        enrollment.save(update_fields=["is_paid"])
+    return enrollment
+
+
+def enrollment_release_unpaid(*, enrollment_id):
+    """The seat's order was cancelled or its payment expired: an unpaid online seat goes to the waiting list.
+
+    Does nothing for a seat paid, given back, or switched to another payment
+    meanwhile. Billing calls it with the order locked (order, then session, then
+    enrollment: the same order as the webhook's).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        enrollment = Enrollment.objects.filter(pk=enrollment_id).first()
+        if enrollment is None:
+            return None
+        session = lock_rows(Session.objects.select_related("course", "lab").filter(pk=enrollment.session_id)).get()
+        enrollment = lock_rows(Enrollment.objects.filter(pk=enrollment_id)).get()
+        if (
+            enrollment.is_paid
+            or enrollment.payment_mode != PaymentMode.ONLINE
+            or enrollment.status not in (EnrollmentStatus.CONFIRMED, EnrollmentStatus.OFFERED)
+        ):
+            return enrollment
+        enrollment.status = EnrollmentStatus.CANCELLED
+        enrollment.cancelled_at = now
+        enrollment.save(update_fields=["status", "cancelled_at"])
+        logger.info("Enrollment %s released: its online payment did not complete", enrollment.pk)
+        notify_enrollment_cancelled(enrollment, refundable=False)
+        _offer_freed_seats(session, now)
+    return enrollment

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from fablab.billing import stripe_api
 from fablab.core.errors import DomainError
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
@@ -43,6 +44,7 @@ from training.services import (
     enrollment_accept_offer,
     enrollment_cancel,
     enrollment_create,
+    enrollment_pay_online,
     prerequisites_met,
     price_for,
 )
@@ -101,6 +103,7 @@ def _session_page(request, session, *, error=None, status=200):
         "prerequisites_met": prerequisites_met(user, session.course) if signed_in else True,
         "free_cancellation_until": session.start - dt.timedelta(days=session.course.cancellation_days),
         "teaches": signed_in and sessions_trained_by(user).filter(pk=session.pk).exists(),
+        "online_payment": stripe_api.enabled(),
         "error": error,
     }
     return render(request, "training/session_detail.html", context, status=status)
@@ -113,12 +116,15 @@ def session_detail(request, pk):
 @login_required
 @require_POST
 def session_enroll(request, pk):
-    """Take a seat, or a place on the waiting list when the session is full; payment on site for now."""
+    """Take a seat, or a place on the waiting list when the session is full; paid on site or, if chosen, online."""
     session = _get_session(request, pk)
+    mode = PaymentMode.ONLINE if request.POST.get("payment_mode") == PaymentMode.ONLINE else PaymentMode.ON_SITE
     try:
-        enrollment = enrollment_create(session=session, member=request.user, payment_mode=PaymentMode.ON_SITE)
+        enrollment = enrollment_create(session=session, member=request.user, payment_mode=mode)
     except DomainError as error:
         return _session_page(request, session, error=error.message, status=error.status)
+    if enrollment.payment_mode == PaymentMode.ONLINE and enrollment.status == EnrollmentStatus.CONFIRMED:
+        return _pay_online(request, session, enrollment)
     day, time = _when(session)
     if enrollment.status == EnrollmentStatus.WAITLISTED:
         message = _(
@@ -140,6 +146,16 @@ def session_enroll(request, pk):
         }
     messages.success(request, message)
     return redirect("training:session", pk=session.pk)
+
+
+def _pay_online(request, session, enrollment):
+    """Send the member to Stripe Checkout; if it cannot start, give the seat back rather than hold it unpaid."""
+    page = request.build_absolute_uri(reverse("training:session", args=[session.pk]))
+    try:
+        return redirect(enrollment_pay_online(enrollment=enrollment, success_url=page, cancel_url=page))
+    except DomainError as error:
+        enrollment_cancel(enrollment=enrollment, by=request.user)
+        return _session_page(request, session, error=error.message, status=error.status)
 
 
 @login_required
