@@ -16,18 +16,20 @@ rolls back), keeps to quick database work, and queues any mail with
 `transaction.on_commit` (e.g. `fablab.core.email.email_user`).
 """
 
+from abc import ABC, abstractmethod
 
-class Fulfilment:
+
+class Fulfilment(ABC):
     """Base class of the handlers; `fulfil` is required, the other hooks default to doing nothing."""
 
+    @abstractmethod
     def fulfil(self, line, *, by=None):
         """The order of `line` was just paid: deliver what the line sold (once; the order is locked)."""
-        raise NotImplementedError
 
-    def refunded(self, line, *, by=None):
+    def refunded(self, line, *, by=None):  # noqa: B027 (optional hook: nothing to take back by default)
         """`line.refunded_cents` just grew (a refund, VAT included): take back the matching share."""
 
-    def cancelled(self, line, *, by=None):
+    def cancelled(self, line, *, by=None):  # noqa: B027 (optional hook: nothing held by default)
         """The unpaid order of `line` was cancelled: release whatever the line held (a seat…)."""
 
 
