@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from fablab.core.errors import DomainError
 from fablab.credits.forms import AdjustmentForm, ContributionForm, RefusalForm
-from fablab.credits.models import ContributionStatus
+from fablab.credits.models import ContributionStatus, CreditAccount
 from fablab.credits.selectors import balances_for_user, contributions_visible_to, entries_for_user
 from fablab.credits.services import contribution_approve, contribution_log, contribution_refuse, credits_adjust
 from fablab.labs.models import Lab
@@ -67,8 +67,26 @@ def staff_credits(request):
             messages.success(request, _("The balance is updated."))
             return redirect(f"{request.path}?lab={lab.slug}")
     pending = contributions_visible_to(request.user).filter(lab=lab, status=ContributionStatus.PENDING)
-    context = {"lab": lab, "labs": labs, "pending": pending, "adjustment": adjustment, "refusal": RefusalForm()}
+    accounts = CreditAccount.objects.filter(lab=lab).select_related("user").order_by("user__full_name", "user__email")
+    context = {
+        "lab": lab,
+        "labs": labs,
+        "pending": pending,
+        "adjustment": adjustment,
+        "refusal": RefusalForm(),
+        "accounts": accounts,
+    }
     return render(request, "credits/staff_credits.html", context, status=400 if adjustment.errors else 200)
+
+
+@login_required
+def staff_member_credits(request, user_id):
+    """One member's balance and full history in a lab the user manages credits of."""
+    lab, labs = _managed_lab(request)
+    account = get_object_or_404(CreditAccount.objects.select_related("user", "lab"), lab=lab, user_id=user_id)
+    entries = Paginator(entries_for_user(account.user, lab=lab), 50).get_page(request.GET.get("page"))
+    context = {"lab": lab, "labs": labs, "account": account, "member": account.user, "entries": entries}
+    return render(request, "credits/staff_member_credits.html", context)
 
 
 @login_required

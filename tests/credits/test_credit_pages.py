@@ -98,3 +98,25 @@ class TestStaffCreditsPage:
         )
         assert response.status_code == 400
         assert balance_minutes(user=world.other_staff, lab=world.lab) == 0
+
+
+class TestStaffMemberHistory:
+    def test_staff_see_a_members_balance_and_history_in_their_lab(self, client, world):
+        give_credits(world.member, world.lab, 600)
+        client.force_login(world.staff)
+        listing = client.get("/credits/staff/?lab=lab-a", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert f"/credits/staff/members/{world.member.pk}/?lab=lab-a" in listing
+        response = client.get(f"/credits/staff/members/{world.member.pk}/?lab=lab-a", HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        assert "test credit" in response.content.decode()
+
+    @pytest.mark.parametrize("who", ["member", "other_member", "trainer", "other_staff"])
+    def test_nobody_else_sees_it(self, client, world, who):
+        give_credits(world.member, world.lab, 600)
+        client.force_login(getattr(world, who))
+        assert client.get(f"/credits/staff/members/{world.member.pk}/?lab=lab-a").status_code == 404
+
+    def test_a_member_without_credits_in_that_lab_is_a_404(self, client, world):
+        give_credits(world.member, world.other_lab, 600)
+        client.force_login(world.staff)
+        assert client.get(f"/credits/staff/members/{world.member.pk}/?lab=lab-a").status_code == 404
