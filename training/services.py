@@ -20,6 +20,7 @@ from fablab.billing import stripe_api
 from fablab.billing.checkout import checkout_start
 from fablab.billing.models import OrderLine, OrderStatus, ProductKind
 from fablab.billing.orders import OrderLineInput, order_open
+from fablab.billing.refunds import REFUNDABLE, order_line_refund_online
 from fablab.core.errors import ConflictError, DomainError, NotAllowedError
 from fablab.core.locking import lock_rows
 from fablab.labs.models import Role
@@ -190,9 +191,24 @@ def enrollment_cancel(*, enrollment, by):
         enrollment.cancelled_at = now
         enrollment.save(update_fields=["status", "cancelled_at"])
         refundable = by_staff or now <= session.start - dt.timedelta(days=session.course.cancellation_days)
+        if refundable:
+            _refund_paid_online_seat(enrollment)
         notify_enrollment_cancelled(enrollment, refundable=refundable and enrollment.is_paid)
         _offer_freed_seats(session, now)
     return enrollment
+
+
+def _refund_paid_online_seat(enrollment):
+    """A seat paid by card and given back in time is refunded through Stripe (credit note on its report)."""
+    if not (enrollment.is_paid and enrollment.payment_mode == PaymentMode.ONLINE):
+        return
+    line = (
+        OrderLine.objects.select_related("order")
+        .filter(kind=ProductKind.TRAINING_SEAT, reference_id=enrollment.pk, order__status__in=REFUNDABLE)
+        .first()
+    )
+    if line is not None:
+        order_line_refund_online(line=line)
 
 
 def enrollment_accept_offer(*, enrollment, member):
@@ -299,6 +315,7 @@ def session_cancel(*, session, by, reason):
             enrollment.status = EnrollmentStatus.CANCELLED
             enrollment.cancelled_at = now
             enrollment.save(update_fields=["status", "cancelled_at"])
+            _refund_paid_online_seat(enrollment)
             notify_session_cancelled(enrollment, reason=reason)
         if session.blocks_series:
             for block in Booking.objects.filter(series=session.blocks_series, status__in=ACTIVE_STATUSES):

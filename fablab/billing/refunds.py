@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fablab.billing import fulfilment
+from fablab.billing import fulfilment, stripe_api
 from fablab.billing.amounts import vat_exact_parts
 from fablab.billing.models import OrderStatus, Payment, PaymentKind, PaymentMethod
 from fablab.billing.notifications import notify_order_refunded
@@ -140,3 +140,32 @@ def _credit_note(order, lines, shares, amount_cents, *, reference, by):
                     text = _("Refund: %(line)s") if number == 0 else _("Refund: %(line)s (VAT rounding)")
                     credit_lines.append(LineInput(text % {"line": line.description[:250]}, 1, -part, line.vat_rate_bp))
     return credit_note_issue(invoice=invoice, reason=reason, lines=credit_lines, by=by)
+
+
+def order_line_refund_online(*, line, by=None):
+    """Ask Stripe, after the commit, to refund what is left of a card-paid line.
+
+    The refund is recorded when Stripe reports it (`charge.refunded` → the
+    webhook → `order_refund_record`, with its credit note), never here: the
+    money has not moved until Stripe says so. The idempotency key makes a
+    repeated request for the same line one refund at Stripe.
+    """
+    order = line.order
+    amount = line.total_incl_tax_cents - line.refunded_cents
+    if amount <= 0 or order.status not in REFUNDABLE or not order.stripe_payment_intent_id:
+        return False
+
+    def request_refund():
+        try:
+            stripe_api.refund_create(
+                payment_intent=order.stripe_payment_intent_id,
+                amount_cents=amount,
+                idempotency_key=f"refund-order-{order.pk}-line-{line.pk}-{line.refunded_cents}",
+            )
+        except (stripe_api.StripeUnavailable, stripe_api.StripeObjectMissing):
+            logger.error(
+                "Refund of order %s line %s (%s cents) failed: refund it from Stripe", order.pk, line.pk, amount
+            )
+
+    transaction.on_commit(request_refund)
+    return True

@@ -68,6 +68,12 @@ def refunds_of_charge(charge_id) -> list[dict]:
     return sorted(refunds, key=lambda refund: (refund.get("created") or 0, refund["id"]))
 
 
+def refund_create(*, payment_intent, amount_cents, idempotency_key) -> dict:
+    return _call(
+        stripe.Refund.create, payment_intent=payment_intent, amount=amount_cents, idempotency_key=idempotency_key
+    ).to_dict()
+
+
 def expire_session_later(session_id):
     """After the commit, close an open Checkout session so that it cannot be paid any more (best effort)."""
     if not session_id or not enabled():

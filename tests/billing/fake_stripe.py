@@ -73,6 +73,7 @@ class FakeStripe:
         self.sessions, self.charges, self.refunds, self.idempotent = {}, {}, {}, {}
         self.requests = []
         self.created_sessions = []
+        self.created_refunds = []
         self._ids = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -207,6 +208,8 @@ class FakeStripe:
                     return
                 if url.path == "/v1/checkout/sessions":
                     return self._answer(200, fake._create_session(params, self.headers.get("Idempotency-Key")))
+                if url.path == "/v1/refunds":
+                    return fake._create_refund(params, self.headers.get("Idempotency-Key"), self)
                 if match := re.fullmatch(r"/v1/checkout/sessions/([\w]+)/expire", url.path):
                     session = fake.sessions.get(match[1])
                     if session is None:
@@ -219,6 +222,20 @@ class FakeStripe:
                 return self._missing(url.path)
 
         return Handler
+
+    def _create_refund(self, params, idempotency_key, handler):
+        """POST /v1/refunds: refund a payment intent's charge (once per idempotency key)."""
+        if idempotency_key and idempotency_key in self.idempotent:
+            return handler._answer(200, self.refunds[self.idempotent[idempotency_key]])
+        intent = params.get("payment_intent")
+        charge_id = next((c["id"] for c in self.charges.values() if c["payment_intent"] == intent), None)
+        if charge_id is None:
+            return handler._missing(f"payment_intent: {intent}")
+        _charge, refund = self.refund(charge_id, int(params["amount"]))
+        if idempotency_key:
+            self.idempotent[idempotency_key] = refund["id"]
+        self.created_refunds.append(refund)
+        return handler._answer(200, refund)
 
     def _create_session(self, params, idempotency_key):
         with self.lock:

@@ -141,3 +141,41 @@ class TestSessionPage:
         assert response.status_code == 302
         assert Enrollment.objects.get().payment_mode == PaymentMode.ON_SITE
         assert not Order.objects.exists()
+
+
+class TestRefundOnCancellation:
+    def pay(self, client, fake_stripe, session, member):
+        enrollment, order, _url = enroll_online(session, member)
+        paid = fake_stripe.complete(order.stripe_checkout_session_id)
+        assert deliver(client, event_payload("checkout.session.completed", paid)).status_code == 200
+        enrollment.refresh_from_db()
+        return enrollment, order
+
+    def test_a_paid_seat_given_back_in_time_is_refunded_through_stripe_and_credited(
+        self, fake_stripe, client, session, member, django_capture_on_commit_callbacks
+    ):
+        from training.services import enrollment_cancel
+
+        enrollment, order = self.pay(client, fake_stripe, session, member)
+        with django_capture_on_commit_callbacks(execute=True):
+            enrollment_cancel(enrollment=enrollment, by=member)
+        assert [refund["amount"] for refund in fake_stripe.created_refunds] == [4000]
+        # Stripe then reports the refund: the webhook records it with its credit note.
+        charge = fake_stripe.charge_of(order.stripe_checkout_session_id)
+        assert deliver(client, event_payload("charge.refunded", charge)).status_code == 200
+        order.refresh_from_db()
+        assert order.status == OrderStatus.REFUNDED
+        assert Payment.objects.filter(order=order, amount_cents=-4000).count() == 1
+
+    def test_a_seat_given_back_too_late_is_not_refunded(
+        self, fake_stripe, client, session, member, django_capture_on_commit_callbacks
+    ):
+        import time_machine
+
+        from tests.training.conftest import utc
+        from training.services import enrollment_cancel
+
+        enrollment, _order = self.pay(client, fake_stripe, session, member)
+        with time_machine.travel(utc(2026, 3, 26, 9), tick=False), django_capture_on_commit_callbacks(execute=True):
+            enrollment_cancel(enrollment=enrollment, by=member)
+        assert fake_stripe.created_refunds == []
