@@ -3,7 +3,8 @@
 Reads: `GET projects/` (search and facets as on the public list, through the
 same `project_search`) and `GET projects/{slug}/` (drafts only for those who
 may see them). Writes call the same services as the HTML editor: create a
-draft, change it (authors only), add steps and materials, publish, unpublish.
+draft, change it (authors only), add steps and materials, publish, unpublish,
+and remix a published project into a new draft of one's own.
 """
 
 from django.http import Http404
@@ -255,6 +256,13 @@ class ProjectViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     def unpublish(self, request, slug=None):
         """Authors: back to draft."""
         return self._after(services.project_unpublish(project=self.get_object(), by=request.user))
+
+    @extend_schema(request=None, responses={201: ProjectDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def remix(self, request, slug=None):
+        """Members: a new draft of their own, copied from this published project and linked to it."""
+        remix = services.project_remix(project=self.get_object(), by=request.user)
+        return self._after(remix, status.HTTP_201_CREATED)
 
     @extend_schema(request=StepSerializer, responses={201: ProjectDetailSerializer})
     @action(detail=True, methods=["post"])

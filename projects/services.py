@@ -39,6 +39,10 @@ from projects.models import (
     Tag,
 )
 
+# Copyleft ("ShareAlike", reciprocal) licences: an adaptation must be shared under the
+# same licence, so a remix of a project under one of them keeps it (`project_update`).
+SHARE_ALIKE_LICENCES = frozenset({"CC-BY-SA-4.0", "CC-BY-NC-SA-4.0", "CERN-OHL-S-2.0", "GPL-3.0-or-later"})
+
 # Path segments of /projects/ that a slug must never shadow.
 RESERVED_SLUGS = frozenset({"new", "feed", "export", "mine", "tags", "labs", "search"})
 SLUG_BASE_LENGTH = 70
@@ -140,6 +144,8 @@ def project_update(*, project, by, **fields) -> Project:
     with transaction.atomic():
         project = _locked(project)
         _require_author(project, by)
+        if "licence" in fields:
+            _check_share_alike(project, fields["licence"])
         for name, value in fields.items():
             setattr(project, name, value)
         _validate(project)
@@ -189,6 +195,70 @@ def project_unpublish(*, project, by) -> Project:
             project.status = ProjectStatus.DRAFT
             project.save(update_fields=["status"])
     return project
+
+
+def project_remix(*, project, by) -> Project:
+    """A new draft owned by `by` that starts as a copy of the published `project`, linked to it.
+
+    Any signed-in member may remix a published project (their own too). The copy
+    stays in the original's lab and takes its texts, difficulty, duration,
+    machines still in the catalogue, tags, steps and materials, and its licence:
+    under a ShareAlike/reciprocal licence (`SHARE_ALIKE_LICENCES`) the remix must
+    keep it, which `project_update` enforces. Project creation and publication
+    need no check: a remix is only ever made here, with the original's licence.
+    The rule compares with the original's current licence; an original relicensed
+    since is the authors' matter, not something this check can settle.
+
+    Not copied: the collaborators (the remix is `by`'s own), the status (always a
+    draft) and the cover image with its description: the remixer takes pictures
+    of what they made, and the original's photo would show someone else's work.
+    """
+    if not by.is_authenticated or not by.is_active:
+        raise NotAllowedError(_("Log in to remix a project."))
+    with transaction.atomic():
+        # Locked so that the copy is one version of the original, not the steps from
+        # before an author's edit and the materials from after it.
+        original = _locked(project)
+        if original.status != ProjectStatus.PUBLISHED:
+            raise ProjectError(_("Only a published project can be remixed."), code="not_published")
+        _check_lab(original.lab)
+        title_field = Project._meta.get_field("title")
+        remix = Project(
+            owner=by,
+            lab=original.lab,
+            title=(_("Remix of %(title)s") % {"title": original.title})[: title_field.max_length],
+            summary=original.summary,
+            description=original.description,
+            difficulty=original.difficulty,
+            duration_minutes=original.duration_minutes,
+            licence=original.licence,
+            what_went_wrong=original.what_went_wrong,
+            remixed_from=original,
+        )
+        _validate(remix, exclude=["slug"])
+        _insert_with_unique_slug(remix)
+        # A machine retired since the original was written is left out rather than refused:
+        # the remixer will pick the machines they use.
+        remix.machines.set(machines_for_public().filter(projects=original))
+        remix.tags.set(original.tags.all())
+        Step.objects.bulk_create(
+            Step(project=remix, position=step.position, title=step.title, body=step.body)
+            for step in original.steps.order_by("position")
+        )
+        Material.objects.bulk_create(
+            Material(
+                project=remix,
+                position=material.position,
+                item=material.item,
+                quantity=material.quantity,
+                unit=material.unit,
+                link=material.link,
+                note=material.note,
+            )
+            for material in original.materials.order_by("position")
+        )
+        _reindex(remix)
+    return remix
 
 
 def project_collaborator_add(*, project, by, user) -> Project:
@@ -351,6 +421,22 @@ def _check_licence(licence):
             code="unknown_licence",
             field="licence",
         )
+
+
+def _check_share_alike(project, licence):
+    """A remix of a ShareAlike project keeps the original's licence (see `project_remix`)."""
+    original = project.remixed_from
+    if original is None or original.licence not in SHARE_ALIKE_LICENCES or licence == original.licence:
+        return
+    raise ProjectError(
+        _(
+            "“%(title)s” is shared under %(licence)s, which asks that its remixes keep the same licence. "
+            "Keep %(licence)s for this remix."
+        )
+        % {"title": original.title, "licence": original.licence},
+        code="share_alike",
+        field="licence",
+    )
 
 
 def _check_lab(lab):

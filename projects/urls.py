@@ -17,6 +17,7 @@ urlpatterns = [
     path("<slug:slug>/edit/", views.project_edit, name="edit"),
     path("<slug:slug>/publish/", views.project_publish, name="publish"),
     path("<slug:slug>/unpublish/", views.project_unpublish, name="unpublish"),
+    path("<slug:slug>/remix/", views.project_remix, name="remix"),
     path("<slug:slug>/steps/", views.step_add, name="step_add"),
     path("<slug:slug>/steps/<int:pk>/edit/", views.step_edit, name="step_edit"),
     path("<slug:slug>/steps/<int:pk>/delete/", views.step_delete, name="step_delete"),

@@ -283,6 +283,24 @@ def project_unpublish(request, slug):
 
 @login_required
 @require_POST
+def project_remix(request, slug):
+    """Any member: a new draft of their own, copied from a published project."""
+    try:
+        # Without `user`: only a published project is found, a draft or hidden one is a 404.
+        project = project_for_public(slug)
+    except Project.DoesNotExist:
+        raise Http404 from None
+    try:
+        remix = services.project_remix(project=project, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(project.get_absolute_url())
+    messages.success(request, _("Your remix is a draft: make it your own, then publish it."))
+    return _back_to_editor(remix)
+
+
+@login_required
+@require_POST
 def collaborator_add(request, slug):
     project = _editable(request, slug)
     form = CollaboratorForm(request.POST, auto_id="collaborator-%s")
