@@ -218,6 +218,7 @@ STAFF_PATH_PREFIXES = (
     "/credits/staff/",
     "/workshops/staff/",
     "/payments/staff/",
+    "/trainings/qualifications/",
 )
 
 # --- REST API ------------------------------------------------------------------

@@ -13,6 +13,8 @@ import json
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from fablab.core.csv import Echo as _Echo
+from fablab.core.csv import csv_safe
 from projects.selectors import projects_for_export
 
 CHUNK_SIZE = 500
@@ -35,8 +37,6 @@ CSV_COLUMNS = [
     "published_at",
     "updated_at",
 ]
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def project_record(project, absolute_url):
@@ -88,19 +88,6 @@ def export_json(request):
     response["Content-Disposition"] = 'inline; filename="projects.json"'
     response["Access-Control-Allow-Origin"] = "*"  # open data, no credentials involved
     return response
-
-
-def csv_safe(value):
-    """`value` as a CSV cell that no spreadsheet will run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class _Echo:
-    """csv.writer wants a file; this one hands each written line back."""
-
-    def write(self, value):
-        return value
 
 
 def _csv_row(record):

@@ -25,6 +25,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fablab.billing.amounts import format_rate, tax_cents
+from fablab.core.csv import Echo as _Echo
+from fablab.core.csv import csv_safe
 from fablab.core.errors import DomainError
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
@@ -71,8 +73,6 @@ TIMELINE = (
     RegistrationStatus.HELD,
     RegistrationStatus.INVOICED,
 )
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _private(response):
@@ -427,21 +427,6 @@ def staff_quote_pdf(request, pk):
 
 
 # --- Yearly report ---------------------------------------------------------------
-
-
-def csv_safe(value):
-    """`value` as a CSV cell that no spreadsheet runs as a formula."""
-    if isinstance(value, int):
-        return value
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class _Echo:
-    """csv.writer wants a file; this one hands each written line back."""
-
-    def write(self, value):
-        return value
 
 
 def _report_csv(reach, year):

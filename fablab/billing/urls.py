@@ -17,6 +17,7 @@ urlpatterns = [
     path("orders/<int:pk>/payment-cancelled/", views.checkout_cancelled, name="checkout_cancel"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("staff/", views.staff_orders, name="staff"),
+    path("staff/export/", views.staff_export, name="export"),
     path("staff/orders/<int:pk>/payment/", views.staff_record_payment, name="staff_payment"),
     path("staff/orders/<int:pk>/mandate/", views.staff_issue_mandate, name="staff_mandate"),
     path("staff/orders/<int:pk>/cancel/", views.staff_cancel, name="staff_cancel"),

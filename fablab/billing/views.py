@@ -5,18 +5,22 @@ webhook answers Stripe in plain JSON (200 done or duplicate, 400 forged,
 503 try again).
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fablab.billing import stripe_api
 from fablab.billing.checkout import WebhookRetryLater, WebhookSignatureError, checkout_start, stripe_webhook_handle
+from fablab.billing.exports import accounting_csv, export_filename
 from fablab.billing.forms import BuyPackForm, MandateForm, OfflinePaymentForm
 from fablab.billing.models import Order, OrderStatus
 from fablab.billing.orders import order_cancel, order_create, order_issue_for_mandate, payment_record_offline
@@ -243,3 +247,48 @@ def staff_cancel(request, pk):
     else:
         messages.success(request, _("Order %(reference)s is cancelled.") % {"reference": order.reference})
     return _back_to_staff(order)
+
+
+class AccountingExportForm(forms.Form):
+    """Which lab's books, from which day to which day (both included, in the lab's time zone).
+
+    Here rather than in forms.py: it only serves the export page below.
+    """
+
+    lab = forms.ModelChoiceField(label=gettext_lazy("Lab"), queryset=Lab.objects.none(), to_field_name="slug")
+    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}), help_text=gettext_lazy("Included.")
+    )
+
+    def __init__(self, *args, labs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lab"].queryset = labs
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", gettext_lazy("The end of the period cannot be before its start."))
+        return cleaned
+
+
+@login_required
+def staff_export(request):
+    """The form, then the accountant's CSV of the chosen lab and period, streamed."""
+    labs = _managed_labs(request.user)
+    if not labs.exists():
+        raise PermissionDenied
+    if "date_from" not in request.GET and "date_to" not in request.GET:  # first visit; ?lab= preselects
+        form = AccountingExportForm(labs=labs, initial={"lab": request.GET.get("lab") or labs.first().slug})
+        return render(request, "billing/staff_export.html", {"form": form})
+    form = AccountingExportForm(request.GET, labs=labs)
+    if not form.is_valid():
+        # A lab that exists but is not managed by this user: 404, as for the other staff pages.
+        if "lab" in form.errors and Lab.objects.filter(slug=request.GET.get("lab", "")).exists():
+            raise Http404
+        return render(request, "billing/staff_export.html", {"form": form}, status=400)
+    lab, date_from, date_to = (form.cleaned_data[name] for name in ("lab", "date_from", "date_to"))
+    response = StreamingHttpResponse(accounting_csv(lab, date_from, date_to), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(lab, date_from, date_to)}"'
+    return response

@@ -8,7 +8,7 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from projects.exports import csv_safe
+from fablab.core.csv import csv_safe
 from tests.factories import MachineFactory, UserFactory
 from tests.projects.factories import DraftFactory, ProjectFactory, TagFactory
 
@@ -110,7 +110,7 @@ class TestCsvExport:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("=1+2", "'=1+2"), ("+33 6", "'+33 6"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"), ("\r=x", "'\r=x"),
-     ("Lamp = light", "Lamp = light"), ("", ""), (None, ""), (90, "90")],
+     ("Lamp = light", "Lamp = light"), ("", ""), (None, ""), (90, 90), (-5, -5)],
 )  # fmt: skip
 def test_csv_safe(value, expected):
     assert csv_safe(value) == expected
