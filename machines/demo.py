@@ -9,6 +9,8 @@ CATEGORIES = [
     ("vinyl-cutter", "Vinyl cutter"),
     ("embroidery", "Embroidery machine"),
     ("electronics", "Electronics bench"),
+    # Rooms are bookable resources like machines: a session or a school workshop blocks them the same way.
+    ("room", "Room"),
 ]
 
 MACHINES = [
@@ -62,6 +64,16 @@ MACHINES = [
         False,
         {"max_minutes": 360},
         {"Build volume": "256 × 256 × 256 mm"},
+    ),
+    (
+        "rennes",
+        "room",
+        "training-room",
+        "Training room",
+        0,
+        False,
+        {"max_minutes": 480},
+        {"Seats": "12", "Equipment": "projector, whiteboard"},
     ),
     ("maurepas", "vinyl-cutter", "silhouette-cameo", "Silhouette Cameo 5", 15, False, {}, {"Cut width": "305 mm"}),
     (

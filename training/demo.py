@@ -46,7 +46,7 @@ COURSES = [
         "capacity": 6,
         "qualification_valid_days": 730,
         # lab, machines qualified for, machines used, local hour, trainer
-        "session": ("rennes", ["trotec-speedy-400"], ["trotec-speedy-400"], 10, "trainer@fablab.test"),
+        "session": ("rennes", ["trotec-speedy-400"], ["trotec-speedy-400", "training-room"], 10, "trainer@fablab.test"),
     },
     {
         "slug": "3d-printing-model-to-print",
