@@ -124,11 +124,20 @@ def registration_submit(
     return registration
 
 
+# A private link stops working a year after the request last changed: long enough to fetch
+# the invoice and pay it, short enough that an old forwarded email opens nothing.
+FOLLOW_LINK_LIFETIME = dt.timedelta(days=365)
+
+
 def registration_by_token(token):
-    """The request behind a teacher's private link, or None (wrong token)."""
+    """The request behind a teacher's private link, or None (wrong or expired token)."""
     if not token or len(token) > 64:
         return None
-    return SchoolRegistration.objects.select_related("offer", "lab").filter(follow_token=token).first()
+    return (
+        SchoolRegistration.objects.select_related("offer", "lab")
+        .filter(follow_token=token, updated_at__gt=timezone.now() - FOLLOW_LINK_LIFETIME)
+        .first()
+    )
 
 
 def _locked(registration):

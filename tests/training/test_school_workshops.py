@@ -82,6 +82,8 @@ class TestRegistrationSubmit:
         assert f"/workshops/requests/{registration.follow_token}/" in mailoutbox[0].body
         assert registration_by_token(registration.follow_token) == registration
         assert registration_by_token("wrong") is None
+        with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=366)):
+            assert registration_by_token(registration.follow_token) is None  # the link has expired
 
     @pytest.mark.parametrize(
         "changes, code",
