@@ -29,6 +29,7 @@ from projects.selectors import (
     project_for_public,
     project_search,
 )
+from projects.structured_data import as_script_json, project_howto
 
 PAGE_SIZE = 24
 
@@ -64,12 +65,14 @@ def project_detail(request, slug):
     except Project.DoesNotExist:
         raise Http404 from None
     page_url = request.build_absolute_uri(project.get_absolute_url())
+    cover_url = request.build_absolute_uri(project.cover.url) if project.cover else ""
     context = {
         "project": project,
         "licence": project.licence_info,
         "can_edit": permissions.can_edit(request.user, project),
         "page_url": page_url,
-        "cover_url": request.build_absolute_uri(project.cover.url) if project.cover else "",
+        "cover_url": cover_url,
+        "howto_json": as_script_json(project_howto(project, page_url=page_url, cover_url=cover_url)),
     }
     return render(request, "projects/project_detail.html", context)
 
