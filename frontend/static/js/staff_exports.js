@@ -49,7 +49,7 @@
             lines += (piece.match(/\n/g) || []).length;
             var rows = Math.min(Math.max(lines - 1, 0), total); // the first line is the header
             bar.value = rows;
-            text.textContent = text.dataset.rowsTemplate.replace("ROWS", rows).replace("TOTAL", total);
+            text.textContent = text.dataset.rowsTemplate.replace("%(rows)s", rows).replace("%(total)s", total);
             return pump();
           });
         }
@@ -62,7 +62,7 @@
           link.textContent = name;
           linkHolder.appendChild(link);
           bar.value = bar.max;
-          text.textContent = text.dataset.done.replace("FILE", name);
+          text.textContent = text.dataset.done.replace("%(file)s", name);
           link.click();
         });
       }).catch(function () {
