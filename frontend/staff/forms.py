@@ -15,8 +15,11 @@ class PeriodForm(forms.Form):
     lab = forms.ModelChoiceField(
         label=_("Lab"), queryset=Lab.objects.none(), to_field_name="slug", required=False, empty_label=_("All my labs")
     )
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}), help_text=_("Included."))
+    # A date input takes ISO dates only, whatever the page's language.
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), help_text=_("Included.")
+    )
     max_days = None
 
     def __init__(self, *args, labs, **kwargs):

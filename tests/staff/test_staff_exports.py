@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
@@ -142,3 +143,13 @@ class TestWorkshopsExport:
         _response, rows = download(staff_client, "workshops")
         assert sorted(row["school"] for row in rows) == ["Asked in March", "École A"]
         assert next(row for row in rows if row["school"] == "École A")["pupils"] == "25"
+
+
+class TestExportForm:
+    def test_it_proposes_iso_dates_that_a_date_input_accepts_in_french_too(self, staff_client, world):
+        world.staff.preferred_language = "fr"
+        world.staff.save(update_fields=["preferred_language"])
+        body = staff_client.get(URL).content.decode()
+        assert '<html lang="fr">' in body
+        assert 'type="date"' in body
+        assert re.search(r'name="date_from" value="\d{4}-\d{2}-\d{2}"', body)
