@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -106,4 +107,9 @@ def contribution_review(request, pk, decision):
                 messages.success(request, _("Refused: the member is told why."))
     except DomainError as error:
         messages.error(request, error.message)
-    return redirect(f"{reverse('credits:staff')}?lab={contribution.lab.slug}")
+    # The staff dashboard lists contributions too and sends its own address back.
+    target = request.POST.get("next", "")
+    host = {request.get_host()}
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=host, require_https=request.is_secure()):
+        target = f"{reverse('credits:staff')}?lab={contribution.lab.slug}"
+    return redirect(target)

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
@@ -84,6 +85,8 @@ class TestStaffDashboard:
 
         submit(page, f"/credits/contributions/{Contribution.objects.get().pk}/approve/")
         assert Contribution.objects.get().status == ContributionStatus.APPROVED
+        assert urlsplit(page.url).path == "/staff/"  # back on the dashboard, the queue emptied
+        assert page.locator("#contributions-heading + p").count() == 1
 
         page.goto("/staff/exports/")
         page.select_option("#id_kind", "bookings")

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, BookingKind, BookingStatus
-from fablab.credits.models import Contribution
+from fablab.credits.models import Contribution, ContributionStatus
 from fablab.labs.models import Role
 from tests.factories import MachineFactory, MembershipFactory
 from tests.staff.conftest import MARCH, paris
@@ -137,3 +137,26 @@ class TestDashboardQueryCount:
         self.bulk_bookings(machines, 10_000)
         assert Booking.objects.count() == 10_000
         assert self.queries(client) == with_ten
+
+
+class TestApproveFromDashboard:
+    @pytest.fixture
+    def pending(self, world):
+        return Contribution.objects.create(
+            member=world.member, lab=world.lab, day=dt.date(2026, 3, 2), minutes=60, description="Tidy-up"
+        )
+
+    def test_it_approves_and_comes_back_to_the_dashboard(self, client, world, pending):
+        client.force_login(world.staff)
+        page = client.get(URL, MARCH).content.decode()
+        assert f'action="/credits/contributions/{pending.pk}/approve/"' in page
+        back = f"{URL}?date_from=2026-03-01&date_to=2026-03-31"
+        response = client.post(f"/credits/contributions/{pending.pk}/approve/", {"next": back})
+        assert response["Location"] == back
+        pending.refresh_from_db()
+        assert pending.status == ContributionStatus.APPROVED
+
+    def test_it_never_sends_staff_to_another_site(self, client, world, pending):
+        client.force_login(world.staff)
+        response = client.post(f"/credits/contributions/{pending.pk}/approve/", {"next": "https://evil.test/"})
+        assert response["Location"] == "/credits/staff/?lab=lab-a"
