@@ -19,7 +19,10 @@ def chart_data(numbers):
             "type": "line",
             "unit": "%",
             "labels": [week_label(week) for week in occupancy["weeks"]],
-            "datasets": [{"label": machine.name, "data": values} for machine, values in occupancy["rows"]],
+            "datasets": [
+                {"label": name, "data": values}
+                for name, (_machine, values) in zip(occupancy["names"], occupancy["rows"], strict=True)
+            ],
         },
         "credits": {
             "type": "bar",

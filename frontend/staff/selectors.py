@@ -164,7 +164,7 @@ def low_fill_sessions(labs, *, now):
 
 
 def occupancy_by_machine_week(labs, period):
-    """{"weeks", "machines", "rows": [(machine, [percent or None per week])], "by_week": the same, transposed}.
+    """{"weeks", "machines", "names", "rows": [(machine, [percent or None per week])], "by_week": transposed}.
 
     Booked minutes (one GROUP BY machine, week query) over the minutes the lab
     was open that week (from its hours and closures, per lab).
@@ -202,7 +202,9 @@ def occupancy_by_machine_week(labs, period):
             values.append(round(100 * minutes / opened, 1) if opened else None)
         rows.append((machine, values))
     by_week = [(week, [values[index] for _machine, values in rows]) for index, week in enumerate(weeks)]
-    return {"weeks": weeks, "machines": machines, "rows": rows, "by_week": by_week}
+    several_labs = len({machine.lab_id for machine in machines}) > 1
+    names = [f"{machine.name} ({machine.lab.name})" if several_labs else machine.name for machine in machines]
+    return {"weeks": weeks, "machines": machines, "names": names, "rows": rows, "by_week": by_week}
 
 
 def credits_flow_by_month(labs, period):

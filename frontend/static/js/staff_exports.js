@@ -39,6 +39,7 @@
         var decoder = new TextDecoder();
         var parts = [];
         var lines = 0;
+        var spoken = -1;
         function pump() {
           return reader.read().then(function (chunk) {
             if (chunk.done) {
@@ -49,7 +50,12 @@
             lines += (piece.match(/\n/g) || []).length;
             var rows = Math.min(Math.max(lines - 1, 0), total); // the first line is the header
             bar.value = rows;
-            text.textContent = text.dataset.rowsTemplate.replace("%(rows)s", rows).replace("%(total)s", total);
+            // The status line is read aloud: say it at each tenth, not at each chunk.
+            var tenth = total ? Math.floor((10 * rows) / total) : 10;
+            if (tenth !== spoken) {
+              spoken = tenth;
+              text.textContent = text.dataset.rowsTemplate.replace("%(rows)s", rows).replace("%(total)s", total);
+            }
             return pump();
           });
         }
