@@ -133,8 +133,8 @@ def cii_xml(invoice, lines, *, country: str) -> bytes:
         data["BG-3"] = [{"BT-25": invoice.corrects.number, "BT-26": corrected_on}]
     if invoice.reason:
         data["BG-1"].insert(0, {"BT-22": invoice.reason})
-    # The schematron needs a Saxon server; the XSD check runs again when the PDF is built.
-    return generate_cii_xml(data, level=LEVEL, check_xsd=True, check_schematron=False)
+    # Checked against the XSD once, when embedded (`facturx_pdf`); the schematron needs a Saxon server.
+    return generate_cii_xml(data, level=LEVEL, check_xsd=False, check_schematron=False)
 
 
 def _party(*, name, address, country, registration_number="", vat_number="", email=""):
