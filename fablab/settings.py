@@ -305,6 +305,7 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "stripe": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "factur-x": {"level": "WARNING"},
     },
 }
 

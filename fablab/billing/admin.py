@@ -13,7 +13,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fablab.billing.amounts import format_money
-from fablab.billing.models import CreditPack, Invoice, InvoiceLine, Order, OrderLine, Payment, StripeEvent
+from fablab.billing.models import (
+    AccountingPeriod,
+    CreditPack,
+    Invoice,
+    InvoiceLine,
+    Order,
+    OrderLine,
+    Payment,
+    StripeEvent,
+)
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
 
@@ -256,6 +265,44 @@ class StripeEventAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         events = super().get_queryset(request)
         return events if request.user.is_superuser else events.filter(order__lab__in=_managed_labs(request))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccountingPeriod)
+class AccountingPeriodAdmin(admin.ModelAdmin):
+    """Closed periods, read-only: they are closed from the payments pages, which write the archive."""
+
+    list_display = ["lab", "kind", "first_day", "last_day", "documents", "closed_at", "closed_by"]
+    list_filter = ["kind", "lab"]
+    list_select_related = ["lab", "closed_by"]
+    date_hierarchy = "first_day"
+    fields = [
+        "lab",
+        "kind",
+        "first_day",
+        "last_day",
+        "position",
+        "documents",
+        "closed_at",
+        "closed_by",
+        "archive",
+        "archive_sha256",
+        "previous_checksum",
+        "checksum",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        periods = super().get_queryset(request)
+        return periods if request.user.is_superuser else periods.filter(lab__in=_managed_labs(request))
 
     def has_add_permission(self, request):
         return False

@@ -251,6 +251,67 @@ class InvoiceLine(models.Model):
         raise ImmutableDocument("A line of an issued invoice cannot be deleted.")
 
 
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+
+
+def period_archive_path(period, filename):
+    return f"billing/archives/{period.lab_id}/{filename}"
+
+
+class AccountingPeriod(models.Model):
+    """A closed month or year of a lab: nothing can be issued in it any more.
+
+    Closing writes the period's archive (a ZIP of its documents as JSON and PDF
+    with a SHA256SUMS file) whose checksum is chained to the lab's previous
+    archive, as documents are chained to each other. A closed period is never
+    reopened, changed or deleted.
+    """
+
+    lab = models.ForeignKey("labs.Lab", verbose_name=_("lab"), on_delete=models.PROTECT, related_name="periods")
+    kind = models.CharField(_("kind"), max_length=8, choices=PeriodKind.choices)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    position = models.PositiveIntegerField(_("position in the lab's archives"))
+    closed_at = models.DateTimeField(_("closed at"), default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    documents = models.PositiveIntegerField(_("documents"))
+    archive = models.FileField(_("archive"), upload_to=period_archive_path, max_length=255)
+    archive_sha256 = models.CharField(_("archive SHA-256"), max_length=64)
+    previous_checksum = models.CharField(_("previous archive checksum"), max_length=64)
+    checksum = models.CharField(_("checksum"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("accounting period")
+        verbose_name_plural = _("accounting periods")
+        ordering = ["lab", "-first_day", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["lab", "first_day", "last_day"], name="billing_period_unique_dates"),
+            models.UniqueConstraint(fields=["lab", "position"], name="billing_period_unique_position"),
+            models.CheckConstraint(condition=Q(last_day__gte=F("first_day")), name="billing_period_last_after_first"),
+        ]
+        indexes = [models.Index(fields=["lab", "last_day"], name="billing_period_lab_last_day")]
+
+    def __str__(self):
+        return f"{self.lab_id}: {self.first_day}–{self.last_day}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableDocument("A closed accounting period cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableDocument("A closed accounting period cannot be deleted.")
+
+
 # --- What is sold, orders and payments -------------------------------------------
 #
 # An `Order` holds the lines one checkout pays for, all of one lab (a lab issues
