@@ -190,3 +190,25 @@ class ProjectSearchForm(forms.Form):
         """The valid facets as `ProjectFilters` arguments; invalid ones are left out."""
         data = getattr(self, "cleaned_data", {})
         return {name: data.get(name) or None for name in ("machine", "tag", "licence", "difficulty", "lab", "sort")}
+
+
+class ProjectFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        allow_empty_file=True,  # the service says why an empty file is refused
+        help_text=_("SVG, DXF, STL, 3MF, PDF, ZIP, JPEG, PNG or WebP. Checked by its content, not its name."),
+    )
+
+
+class StepImageForm(forms.Form):
+    image = forms.FileField(
+        label=_("Picture"),
+        help_text=_("JPEG, PNG or WebP, 10 MB at most. Location data is removed."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    alt = forms.CharField(
+        label=_("Picture description"),
+        max_length=200,
+        required=False,
+        help_text=_("What the picture shows, for people who cannot see it."),
+    )

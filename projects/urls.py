@@ -24,6 +24,11 @@ urlpatterns = [
     path("<slug:slug>/steps/<int:pk>/move/", views.step_move, name="step_move"),
     path("<slug:slug>/materials/", views.material_add, name="material_add"),
     path("<slug:slug>/materials/<int:pk>/delete/", views.material_delete, name="material_delete"),
+    path("<slug:slug>/files/", views.file_add, name="file_add"),
+    path("<slug:slug>/files/<int:pk>/delete/", views.file_delete, name="file_delete"),
+    path("<slug:slug>/files/<int:pk>/<str:name>", views.file_download, name="file_download"),
+    path("<slug:slug>/steps/<int:pk>/images/", views.step_image_add, name="step_image_add"),
+    path("<slug:slug>/steps/<int:pk>/images/<int:image_pk>/delete/", views.step_image_delete, name="step_image_delete"),
     path("<slug:slug>/collaborators/", views.collaborator_add, name="collaborator_add"),
     path("<slug:slug>/collaborators/<int:pk>/remove/", views.collaborator_remove, name="collaborator_remove"),
 ]

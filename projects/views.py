@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,8 +19,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fablab.accounts.models import User
 from fablab.core.errors import DomainError
-from projects import permissions, services
-from projects.forms import CollaboratorForm, MaterialForm, ProjectForm, ProjectSearchForm, StepForm
+from fablab.core.uploads import upload_too_large
+from projects import attachments, permissions, services
+from projects.forms import (
+    CollaboratorForm,
+    MaterialForm,
+    ProjectFileForm,
+    ProjectForm,
+    ProjectSearchForm,
+    StepForm,
+    StepImageForm,
+)
 from projects.models import Project
 from projects.selectors import (
     MAX_SEARCH_RESULTS,
@@ -103,6 +112,7 @@ def _editor(request, project, *, status=200, error=None, **bound_forms):
         "step_form": bound_forms.get("step_form") or StepForm(auto_id="step-%s"),
         "material_form": bound_forms.get("material_form") or MaterialForm(auto_id="material-%s"),
         "collaborator_form": bound_forms.get("collaborator_form") or CollaboratorForm(auto_id="collaborator-%s"),
+        "file_form": bound_forms.get("file_form") or ProjectFileForm(auto_id="file-%s"),
         "is_owner": permissions.can_manage_collaborators(request.user, project),
         "error": error,
     }
@@ -192,7 +202,17 @@ def step_edit(request, slug, pk):
             else:
                 messages.success(request, _("Step %(position)s saved.") % {"position": step.position})
                 return _back_to_editor(project, "steps")
-    return render(request, "projects/step_form.html", {"project": project, "step": step, "form": form}, status=status)
+    return _step_page(request, project, step, form=form, status=status)
+
+
+def _step_page(request, project, step, *, form=None, image_form=None, status=200):
+    context = {
+        "project": project,
+        "step": step,
+        "form": form or StepForm(initial={"title": step.title, "body": step.body}),
+        "image_form": image_form or StepImageForm(auto_id="image-%s"),
+    }
+    return render(request, "projects/step_form.html", context, status=status)
 
 
 @login_required
@@ -340,3 +360,102 @@ def collaborator_remove(request, slug, pk):
         return redirect("projects:list")
     messages.success(request, _("Collaborator removed."))
     return _back_to_editor(project, "authors")
+
+
+# --- files and pictures -----------------------------------------------------------
+
+
+def _too_large(form, field):
+    form.add_error(field, attachments.too_large_error().message)
+    return form
+
+
+@login_required
+@require_POST
+def file_add(request, slug):
+    project = _editable(request, slug)
+    form = ProjectFileForm(request.POST, request.FILES, auto_id="file-%s")
+    if upload_too_large(request):
+        return _editor(request, project, file_form=_too_large(form, "file"), status=413)
+    if not form.is_valid():
+        return _editor(request, project, file_form=form, status=400)
+    try:
+        project_file = attachments.project_file_add(project=project, by=request.user, upload=form.cleaned_data["file"])
+    except DomainError as error:
+        _form_error(form, error)
+        return _editor(request, project, file_form=form, status=error.status)
+    messages.success(request, _("“%(name)s” added to the files.") % {"name": project_file.name})
+    return _back_to_editor(project, "files")
+
+
+@login_required
+@require_POST
+def file_delete(request, slug, pk):
+    project = _editable(request, slug)
+    project_file = next((item for item in project.files.all() if item.pk == pk), None)
+    if project_file is None:
+        raise Http404
+    try:
+        attachments.project_file_remove(project_file=project_file, by=request.user)
+    except DomainError as error:
+        return _editor(request, project, error=error.message, status=error.status)
+    messages.success(request, _("“%(name)s” removed from the files.") % {"name": project_file.name})
+    return _back_to_editor(project, "files")
+
+
+def file_download(request, slug, pk, name):
+    """Always an attachment, never shown inline: an SVG or a PDF opened in the site's origin
+    could run script. The CSP forbids everything should a browser render it anyway."""
+    project = Project.objects.filter(slug=slug).only("pk", "slug", "status", "owner_id", "lab_id").first()
+    if project is None or not permissions.can_view(request.user, project):
+        raise Http404
+    project_file = project.files.filter(pk=pk).first()
+    if project_file is None:
+        raise Http404
+    response = FileResponse(
+        project_file.stored.open("rb"),
+        as_attachment=True,
+        filename=project_file.name,
+        content_type="application/octet-stream",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache" if not project.is_published else "public, max-age=3600"
+    return response
+
+
+@login_required
+@require_POST
+def step_image_add(request, slug, pk):
+    project = _editable(request, slug)
+    step = _step_of(project, pk)
+    form = StepImageForm(request.POST, request.FILES, auto_id="image-%s")
+    if upload_too_large(request):
+        return _step_page(request, project, step, image_form=_too_large(form, "image"), status=413)
+    if not form.is_valid():
+        return _step_page(request, project, step, image_form=form, status=400)
+    try:
+        attachments.step_image_add(
+            step=step, by=request.user, upload=form.cleaned_data["image"], alt=form.cleaned_data["alt"]
+        )
+    except DomainError as error:
+        _form_error(form, error)
+        return _step_page(request, project, step, image_form=form, status=error.status)
+    messages.success(request, _("Picture added to step %(position)s.") % {"position": step.position})
+    return redirect(reverse("projects:step_edit", args=[project.slug, step.pk]) + "#pictures")
+
+
+@login_required
+@require_POST
+def step_image_delete(request, slug, pk, image_pk):
+    project = _editable(request, slug)
+    step = _step_of(project, pk)
+    image = next((image for image in step.images.all() if image.pk == image_pk), None)
+    if image is None:
+        raise Http404
+    try:
+        attachments.step_image_remove(image=image, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    messages.success(request, _("Picture removed."))
+    return redirect(reverse("projects:step_edit", args=[project.slug, step.pk]) + "#pictures")
