@@ -110,6 +110,11 @@ class FileUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
 
 
+class StepImageUploadSerializer(serializers.Serializer):
+    image = serializers.FileField()
+    alt = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     """A project as listed: what a card shows, plus its facets."""
 
@@ -342,3 +347,21 @@ class ProjectViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
             ProjectFileSerializer(project_file, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(request={"multipart/form-data": StepImageUploadSerializer}, responses={201: StepImageSerializer})
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_pk>[0-9]+)/images")
+    def step_images(self, request, slug=None, step_pk=None):
+        """Authors: add a picture to a step (multipart fields `image` and `alt`); EXIF and GPS removed."""
+        project = self.get_object()
+        step = next((step for step in project.steps.all() if step.pk == int(step_pk)), None)
+        if step is None:
+            raise Http404
+        payload = request.data
+        if upload_too_large(request._request):
+            raise attachments.too_large_error()
+        data = StepImageUploadSerializer(data=payload)
+        data.is_valid(raise_exception=True)
+        image = attachments.step_image_add(
+            step=step, by=request.user, upload=data.validated_data["image"], alt=data.validated_data.get("alt", "")
+        )
+        return Response(StepImageSerializer(image, context=self.get_serializer_context()).data, status=201)

@@ -333,9 +333,12 @@ def step_delete(*, step, by) -> None:
                 _("A published project keeps at least one step. Add another step first, or unpublish it."),
                 code="last_step",
             )
+        pictures = [name for image in step.images.all() for name in (image.image.name, image.thumbnail.name)]
         step.delete()
         _renumber(Step, project, remaining)
         _reindex(project)
+    # The pictures' files go once the rows are gone for good.
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in pictures])
 
 
 def step_move(*, step, by, position) -> Step:

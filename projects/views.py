@@ -82,6 +82,7 @@ def project_detail(request, slug):
         "page_url": page_url,
         "cover_url": cover_url,
         "howto_json": as_script_json(project_howto(project, page_url=page_url, cover_url=cover_url)),
+        "gallery": [(step, image) for step in project.steps.all() for image in step.images.all()],
     }
     return render(request, "projects/project_detail.html", context)
 

@@ -133,7 +133,7 @@ class TestProjectDetailPage:
         with django_assert_num_queries(9):
             content = get(client, project).content.decode()
         assert content.count('class="project-step"') == 21
-        assert content.count("The parts laid out") == 20
+        assert content.count("The parts laid out") == 40  # in its step and in the gallery
         assert content.count("/files/") == 20
 
 
