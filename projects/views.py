@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fablab.accounts.models import User
 from fablab.core.errors import DomainError
 from fablab.core.uploads import upload_too_large
-from projects import attachments, permissions, services
+from projects import attachments, downloads, permissions, services
 from projects.forms import (
     CollaboratorForm,
     MaterialForm,
@@ -85,6 +85,32 @@ def project_detail(request, slug):
         "gallery": [(step, image) for step in project.steps.all() for image in step.images.all()],
     }
     return render(request, "projects/project_detail.html", context)
+
+
+def _readable(request, slug):
+    try:
+        return project_for_public(slug, user=request.user)
+    except Project.DoesNotExist:
+        raise Http404 from None
+
+
+def documentation_pdf(request, slug):
+    """The whole documentation as a PDF, in the reader's language."""
+    project = _readable(request, slug)
+    pdf = downloads.documentation_pdf(project, page_url=request.build_absolute_uri(project.get_absolute_url()))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{project.slug}.pdf"'
+    return response
+
+
+def files_zip(request, slug):
+    """The project's files with a README.md and a LICENCE.txt, as one ZIP."""
+    project = _readable(request, slug)
+    try:
+        archive = downloads.files_zip(project, page_url=request.build_absolute_uri(project.get_absolute_url()))
+    except downloads.ArchiveTooLarge:
+        return HttpResponse(_("This project's files are too large to download as one archive."), status=413)
+    return FileResponse(archive, as_attachment=True, filename=f"{project.slug}.zip", content_type="application/zip")
 
 
 # --- the editor ---------------------------------------------------------------
