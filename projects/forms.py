@@ -212,3 +212,29 @@ class StepImageForm(forms.Form):
         required=False,
         help_text=_("What the picture shows, for people who cannot see it."),
     )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your comment"),
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Plain text. Be kind: the authors shared their work."),
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is wrong?"),
+        max_length=1_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only the lab's moderators read this."),
+    )
+
+
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_("The authors will read it."),
+    )

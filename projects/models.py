@@ -114,6 +114,8 @@ class Project(models.Model):
         related_name="remixes",
     )
     status = models.CharField(_("status"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
+    # Set by projects/moderation.py when moderators hide the project; shown to its authors.
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=500, blank=True, editable=False)
     # First publication: republishing after an edit keeps the date readers know.
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -328,3 +330,86 @@ class StepImage(models.Model):
 
     def __str__(self):
         return self.alt or self.image.name
+
+
+class Comment(models.Model):
+    """A member's comment under a published project. Moderators hide it with a reason, or restore it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="project_comments")
+    # Plain text, shown with its line breaks and nothing else: no link or markup to sanitise.
+    body = models.TextField(_("comment"), max_length=5_000, validators=[MaxLengthValidator(5_000)])
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    hidden = models.BooleanField(_("hidden by moderation"), default=False)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=500, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["project", "created_at", "pk"]
+        indexes = [models.Index(fields=["project", "created_at"], name="projects_comment_project_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hidden=False) | ~Q(hidden_reason=""), name="projects_comment_hidden_with_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return self.body[:60]
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class ReportOutcome(models.TextChoices):
+    NONE = "", _("Not yet decided")
+    HIDDEN = "hidden", _("Hidden")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Report(models.Model):
+    """A member tells the lab's moderators that a project or a comment breaks the rules.
+
+    Exactly one target; one open report per reporter and target (a second click changes nothing).
+    """
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_reports")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reports")
+    # Set when the report is about a comment; `project` is then the comment's project (the lab's queue).
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
+    reason = models.TextField(_("reason"), max_length=1_000, validators=[MaxLengthValidator(1_000)])
+    status = models.CharField(_("status"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=ReportOutcome.choices, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="projects_report_status_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ReportStatus.values), name="projects_report_status_known"),
+            models.UniqueConstraint(
+                fields=["reporter", "project"],
+                condition=Q(status=ReportStatus.OPEN, comment__isnull=True),
+                name="projects_report_one_open_per_project",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "comment"],
+                condition=Q(status=ReportStatus.OPEN, comment__isnull=False),
+                name="projects_report_one_open_per_comment",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reason[:60]

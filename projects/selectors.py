@@ -31,9 +31,21 @@ from django.db.models.functions import Coalesce
 
 from fablab.core.locking import is_postgresql
 from fablab.labs.models import Lab
+from fablab.labs.permissions import Action, labs_where
 from machines.models import Machine
 from projects import permissions, search
-from projects.models import Material, Project, ProjectFile, ProjectStatus, Step, StepImage, Tag
+from projects.models import (
+    Comment,
+    Material,
+    Project,
+    ProjectFile,
+    ProjectStatus,
+    Report,
+    ReportStatus,
+    Step,
+    StepImage,
+    Tag,
+)
 
 
 class Sort:
@@ -185,8 +197,8 @@ def _published_remix_count():
 
 
 def _with_everything(projects):
-    """A project's page: authors, lab, machines, tags, steps with their pictures, materials, files
-    and lineage, in 9 queries."""
+    """A project's page: authors, lab, machines, tags, steps with their pictures, materials, files,
+    comments and lineage, in 10 queries."""
     return (
         projects.select_related("owner", "lab", "remixed_from")
         .defer("search_vector", "search_text")
@@ -202,6 +214,11 @@ def _with_everything(projects):
             ),
             Prefetch("materials", queryset=Material.objects.order_by("position")),
             Prefetch("files", queryset=ProjectFile.objects.order_by("position")),
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.filter(hidden=False).select_related("author").order_by("created_at", "pk"),
+                to_attr="visible_comments",
+            ),
             Prefetch(
                 "remixes",
                 queryset=Project.objects.filter(status=ProjectStatus.PUBLISHED)
@@ -317,3 +334,31 @@ def projects_for_personal_data(user):
         }
         for project in projects_of_author(user).order_by("created_at")
     ]
+
+
+MODERATION_LIST_SIZE = 50
+
+
+def moderation_queue(user):
+    """What the moderator `user` has to look at in the labs they moderate: open reports, oldest
+    first, and what is hidden now (to restore), newest first. Four queries."""
+    labs = labs_where(user, Action.MODERATE, Lab.objects.all())
+    reports = list(
+        Report.objects.filter(status=ReportStatus.OPEN, project__lab__in=labs)
+        .select_related("project", "project__lab", "comment", "comment__author", "reporter")
+        .defer("project__search_vector", "project__search_text", "project__description", "project__what_went_wrong")
+        .order_by("created_at", "pk")[:MODERATION_LIST_SIZE]
+    )
+    hidden_projects = list(
+        Project.objects.filter(status=ProjectStatus.HIDDEN, lab__in=labs)
+        .select_related("lab")
+        .defer(*LIST_DEFERRED)
+        .order_by("-updated_at")[:MODERATION_LIST_SIZE]
+    )
+    hidden_comments = list(
+        Comment.objects.filter(hidden=True, project__lab__in=labs)
+        .select_related("project", "author")
+        .only("pk", "body", "hidden_reason", "hidden_at", "project__slug", "project__title", "author__full_name")
+        .order_by("-hidden_at")[:MODERATION_LIST_SIZE]
+    )
+    return {"reports": reports, "hidden_projects": hidden_projects, "hidden_comments": hidden_comments}

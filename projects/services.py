@@ -44,7 +44,7 @@ from projects.models import (
 SHARE_ALIKE_LICENCES = frozenset({"CC-BY-SA-4.0", "CC-BY-NC-SA-4.0", "CERN-OHL-S-2.0", "GPL-3.0-or-later"})
 
 # Path segments of /projects/ that a slug must never shadow.
-RESERVED_SLUGS = frozenset({"new", "feed", "export", "mine", "tags", "labs", "search"})
+RESERVED_SLUGS = frozenset({"new", "feed", "export", "mine", "tags", "labs", "search", "moderation"})
 SLUG_BASE_LENGTH = 70
 # Positions are moved out of the way, then to their final place: see `_renumber`.
 RENUMBER_OFFSET = 1_000_000

@@ -20,20 +20,26 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fablab.accounts.models import User
 from fablab.core.errors import DomainError
 from fablab.core.uploads import upload_too_large
-from projects import attachments, downloads, permissions, services
+from fablab.labs.models import Lab
+from fablab.labs.permissions import Action, labs_where
+from projects import attachments, downloads, moderation, permissions, services
 from projects.forms import (
     CollaboratorForm,
+    CommentForm,
+    HideForm,
     MaterialForm,
     ProjectFileForm,
     ProjectForm,
     ProjectSearchForm,
+    ReportForm,
     StepForm,
     StepImageForm,
 )
-from projects.models import Project
+from projects.models import Comment, Project, Report
 from projects.selectors import (
     MAX_SEARCH_RESULTS,
     ProjectFilters,
+    moderation_queue,
     project_for_editor,
     project_for_public,
     project_search,
@@ -68,7 +74,7 @@ def project_list(request):
     return render(request, "projects/project_list.html", context, status=200 if valid else 400)
 
 
-def project_detail(request, slug):
+def project_detail(request, slug, *, comment_form=None, status=200):
     try:
         project = project_for_public(slug, user=request.user)
     except Project.DoesNotExist:
@@ -83,8 +89,10 @@ def project_detail(request, slug):
         "cover_url": cover_url,
         "howto_json": as_script_json(project_howto(project, page_url=page_url, cover_url=cover_url)),
         "gallery": [(step, image) for step in project.steps.all() for image in step.images.all()],
+        "comment_form": comment_form or CommentForm(auto_id="comment-%s"),
+        "can_moderate": moderation.can_moderate(request.user, project),
     }
-    return render(request, "projects/project_detail.html", context)
+    return render(request, "projects/project_detail.html", context, status=status)
 
 
 def _readable(request, slug):
@@ -486,3 +494,120 @@ def step_image_delete(request, slug, pk, image_pk):
         messages.error(request, error.message)
     messages.success(request, _("Picture removed."))
     return redirect(reverse("projects:step_edit", args=[project.slug, step.pk]) + "#pictures")
+
+
+# --- comments, reports, moderation ------------------------------------------------
+
+
+@login_required
+@require_POST
+def comment_add(request, slug):
+    form = CommentForm(request.POST, auto_id="comment-%s")
+    if not form.is_valid():
+        return project_detail(request, slug, comment_form=form, status=400)
+    project = _readable(request, slug)
+    try:
+        comment = moderation.comment_add(project=project, by=request.user, body=form.cleaned_data["body"])
+    except DomainError as error:
+        _form_error(form, error)
+        return project_detail(request, slug, comment_form=form, status=error.status)
+    messages.success(request, _("Comment published."))
+    return redirect(f"{project.get_absolute_url()}#comment-{comment.pk}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request, slug):
+    """GET: the form; POST: the report. `?comment=<id>` reports one comment of the project."""
+    project = _readable(request, slug)
+    comment = None
+    comment_id = request.GET.get("comment") or request.POST.get("comment")
+    if comment_id:
+        comment = next((item for item in project.visible_comments if str(item.pk) == str(comment_id)), None)
+        if comment is None:
+            raise Http404
+    form = ReportForm(request.POST or None, auto_id="report-%s")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                moderation.report_create(
+                    by=request.user, project=project, comment=comment, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                _form_error(form, error)
+                status = error.status
+            else:
+                messages.success(request, _("Thank you: the lab's moderators will look at it."))
+                return redirect(project.get_absolute_url())
+    context = {"project": project, "comment": comment, "form": form}
+    return render(request, "projects/report.html", context, status=status)
+
+
+@login_required
+def moderation_page(request):
+    """The moderation queue of the labs the user moderates; 403 for everyone else."""
+    if not labs_where(request.user, Action.MODERATE, Lab.objects.all()).exists():
+        raise PermissionDenied
+    context = {**moderation_queue(request.user), "hide_form": HideForm(auto_id=False)}
+    return render(request, "projects/moderation.html", context)
+
+
+def _moderated(request, action, *args, **kwargs):
+    """Run a moderation service; its refusal comes back as a message, and the queue is shown again."""
+    try:
+        action(*args, by=request.user, **kwargs)
+    except DomainError as error:
+        if error.status == 403:
+            raise PermissionDenied(error.message) from None
+        messages.error(request, error.message)
+        return False
+    return True
+
+
+def _back(request, fallback):
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else fallback)
+
+
+@login_required
+@require_POST
+def moderate_project(request, slug, verb):
+    project = Project.objects.filter(slug=slug).defer("search_vector", "search_text").first()
+    if project is None:
+        raise Http404
+    if verb == "hide":
+        done = _moderated(request, moderation.project_hide, project=project, reason=request.POST.get("reason", ""))
+        if done:
+            messages.success(request, _("“%(title)s” is hidden.") % {"title": project.title})
+    else:
+        if _moderated(request, moderation.project_restore, project=project):
+            messages.success(request, _("“%(title)s” is public again.") % {"title": project.title})
+    return _back(request, reverse("projects:moderation"))
+
+
+@login_required
+@require_POST
+def moderate_comment(request, pk, verb):
+    comment = Comment.objects.select_related("project").filter(pk=pk).first()
+    if comment is None:
+        raise Http404
+    if verb == "hide":
+        done = _moderated(request, moderation.comment_hide, comment=comment, reason=request.POST.get("reason", ""))
+        if done:
+            messages.success(request, _("Comment hidden."))
+    elif _moderated(request, moderation.comment_restore, comment=comment):
+        messages.success(request, _("Comment restored."))
+    return _back(request, reverse("projects:moderation"))
+
+
+@login_required
+@require_POST
+def dismiss_report(request, pk):
+    report = Report.objects.select_related("project").filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    if _moderated(request, moderation.report_dismiss, report=report):
+        messages.success(request, _("Report dismissed."))
+    return redirect("projects:moderation")

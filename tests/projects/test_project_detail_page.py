@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from projects.models import Project, ProjectStatus
+from projects.models import Comment, Project, ProjectStatus
 from tests.factories import MachineFactory, UserFactory
 from tests.projects.factories import (
     DraftFactory,
@@ -118,20 +118,22 @@ class TestProjectDetailPage:
     def test_it_runs_the_same_number_of_queries_for_few_or_many_steps(self, client, world, django_assert_num_queries):
         project = ProjectFactory(lab=world.lab, steps=["A"], tags=[TagFactory(name="a")])
         get(client, project)
-        # project, collaborators, machines, tags, steps, their pictures, materials, files, remixes
-        with django_assert_num_queries(9):
+        # project, collaborators, machines, tags, steps, their pictures, materials, files, comments, remixes
+        with django_assert_num_queries(10):
             get(client, project)
         for index in range(20):
             step = StepFactory(project=project)
             StepImageFactory(step=step)
             ProjectFileFactory(project=project)
+            Comment.objects.create(project=project, author=UserFactory(), body=f"Comment {index}")
             MaterialFactory(project=project)
             ProjectFactory(remixed_from=project)
             project.tags.add(TagFactory(name=f"tag {index}"))
             project.machines.add(MachineFactory(lab=world.other_lab))
             project.collaborators.add(UserFactory())
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(10):
             content = get(client, project).content.decode()
+        assert content.count('class="project-comment"') == 20
         assert content.count('class="project-step"') == 21
         assert content.count("The parts laid out") == 40  # in its step and in the gallery
         assert content.count("/files/") == 20
