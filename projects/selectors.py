@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.db.models import (
     BigIntegerField,
     BooleanField,
-    Case,
     Count,
     Exists,
     F,
@@ -25,8 +24,8 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
-    When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from fablab.core.locking import is_postgresql
@@ -103,8 +102,8 @@ def project_search(query, filters=None):
 
     With a query, the best matches come first (title, then summary and tags, then
     the rest) unless `filters.sort` asks for newest or most remixed. PostgreSQL uses
-    the stored, GIN-indexed `search_vector`; SQLite requires every word in
-    `search_text`. Same arguments and result on both.
+    the stored, GIN-indexed `search_vector`; SQLite its FTS5 table (projects/search.py).
+    Same arguments and result on both.
 
     A query yields at most the `MAX_SEARCH_RESULTS` most recent matches: ranking
     and counting read every match, and a word such as "laser" is in a good share
@@ -121,7 +120,7 @@ def project_search(query, filters=None):
             return projects.none()  # only punctuation: nothing to look for
         # Read once here, so that the page and its count do not both search again.
         newest = list(matches.order_by("-published_at", "-pk").values_list("pk", flat=True)[:MAX_SEARCH_RESULTS])
-        projects = projects.filter(_pk_among(newest)).annotate(rank=_rank(query))
+        projects = _ranked(projects.filter(_pk_among(newest)), query)
     else:
         projects = _filtered(projects, filters)
     if sort == Sort.MOST_REMIXED:
@@ -135,14 +134,18 @@ def _matching(projects, query):
     """`projects` narrowed to those matching `query`, or None when it holds no word to look for."""
     if is_postgresql():
         return projects.filter(search_vector=search.search_query(query))
-    required, excluded = search.fallback_terms(query)
-    if not required and not excluded:
+    expression, excluded = search.fts_query(query)
+    if expression:
+        return projects.filter(pk__in=RawSQL(_FTS_MATCHES, [expression]))
+    if not excluded:
         return None
-    for term in required:
-        projects = projects.filter(search_text__contains=term)
+    # Only exclusions ("-glue"): every project but those holding one of the words, as on PostgreSQL.
     for term in excluded:
-        projects = projects.exclude(search_text__contains=term)
+        projects = projects.exclude(pk__in=RawSQL(_FTS_MATCHES, [search.fts_query(term)[0]]))
     return projects
+
+
+_FTS_MATCHES = f"SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH %s"
 
 
 def _pk_among(pks):
@@ -161,12 +164,21 @@ class _EqualsAny(Func):
     output_field = BooleanField()
 
 
-def _rank(query):
+def _ranked(projects, query):
+    """`projects` (all matching `query`) with their `rank`, higher for better matches."""
     if is_postgresql():
-        return SearchRank(F("search_vector"), search.search_query(query))
-    # Without ranking functions: the more query words in the title, the higher.
-    required, _excluded = search.fallback_terms(query)
-    return sum((Case(When(title__icontains=term, then=Value(1)), default=Value(0)) for term in required), Value(0))
+        return projects.annotate(rank=SearchRank(F("search_vector"), search.search_query(query)))
+    expression, _excluded = search.fts_query(query)
+    if not expression:
+        return projects.annotate(rank=Value(0.0))
+    # bm25() only exists inside the FTS5 query that matched: hence a join to the FTS table, which
+    # only `extra` can express. The join adds no row: every project here matched already.
+    return projects.extra(
+        tables=[search.FTS_TABLE],
+        where=[f"{search.FTS_TABLE}.rowid = projects_project.id", f"{search.FTS_TABLE} MATCH %s"],
+        params=[expression],
+        select={"rank": search.FTS_RANK},
+    )
 
 
 def _filtered(projects, filters):

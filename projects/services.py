@@ -595,4 +595,6 @@ def _reindex(project):
     values = {"search_text": search.search_text(parts), "updated_at": timezone.now()}
     if is_postgresql():
         values["search_vector"] = search.search_vector(parts)
+    else:
+        search.fts_store(project.pk, parts)
     Project.objects.filter(pk=project.pk).update(**values)
