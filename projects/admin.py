@@ -8,7 +8,7 @@ a service.
 
 from django.contrib import admin
 
-from projects.models import Material, Project, Step, Tag
+from projects.models import Comment, Material, Project, ProjectFile, Report, Step, Tag
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -33,6 +33,11 @@ class MaterialInline(ReadOnlyInline):
     fields = ["position", "item", "quantity", "unit", "link", "note"]
 
 
+class ProjectFileInline(ReadOnlyInline):
+    model = ProjectFile
+    fields = ["position", "name", "kind", "size_bytes", "sha256", "uploaded_by", "uploaded_at"]
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["title", "lab", "owner", "status", "licence", "difficulty", "published_at", "updated_at"]
@@ -40,11 +45,12 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug", "summary", "owner__email", "owner__full_name", "tags__name"]
     list_select_related = ["lab", "owner"]
     date_hierarchy = "published_at"
-    inlines = [StepInline, MaterialInline]
+    inlines = [StepInline, MaterialInline, ProjectFileInline]
     fields = [
         "title",
         "slug",
         "status",
+        "hidden_reason",
         "lab",
         "owner",
         "collaborators",
@@ -83,3 +89,28 @@ class TagAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Moderation happens on /projects/moderation/, through projects/moderation.py."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ["project", "author", "created_at", "hidden"]
+    list_filter = ["hidden"]
+    list_select_related = ["project", "author"]
+    search_fields = ["body", "project__title", "author__email"]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = ["project", "comment", "reporter", "status", "outcome", "created_at"]
+    list_filter = ["status", "outcome"]
+    list_select_related = ["project", "comment", "reporter"]
