@@ -389,7 +389,7 @@ def booking_message_calendar(booking, *, method: str) -> Calendar:
 
 
 def booking_ics_attachment(booking, *, method: str) -> tuple[str, str, str]:
-    """[filename, content, mimetype] for `fablab.core.email.email_user(attachments=...)`."""
+    """[filename, content, mimetype] for `fablab.notifications.services.notify(attachments=...)`."""
     content = booking_message_calendar(booking, method=method).to_ical().decode("utf-8")
     return "booking.ics", content, f"text/calendar; method={method}"
 

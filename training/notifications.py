@@ -1,37 +1,50 @@
-"""Who hears about trainings, and what they receive (sent after the commit)."""
+"""Who hears about trainings, and what they receive (sent after the commit, see fablab/notifications)."""
 
-from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import translation
-
-from fablab.core.email import email_on_commit, email_user
+from fablab.labs.models import Membership, Role
+from fablab.notifications.services import notify, notify_address
 
 
-def _send(enrollment, template, **context):
-    email_user(enrollment.member, f"training/email/{template}", {"enrollment": enrollment, **context})
+def _send(enrollment, kind, template, **context):
+    notify(enrollment.member, kind, f"training/email/{template}", {"enrollment": enrollment, **context})
 
 
 def notify_enrollment(enrollment):
-    _send(enrollment, "enrollment")
+    _send(enrollment, "enrollment", "enrollment")
 
 
 def notify_enrollment_cancelled(enrollment, *, refundable):
-    _send(enrollment, "enrollment_cancelled", refundable=refundable)
+    _send(enrollment, "enrollment", "enrollment_cancelled", refundable=refundable)
 
 
 def notify_seat_offered(enrollment):
-    _send(enrollment, "seat_offered")
+    _send(enrollment, "seat_offered", "seat_offered")
 
 
 def notify_session_cancelled(enrollment, *, reason):
-    _send(enrollment, "session_cancelled", reason=reason)
+    _send(enrollment, "session_cancelled", "session_cancelled", reason=reason)
+
+
+def notify_session_under_minimum(session, *, seats_taken):
+    """The trainer and the lab's staff learn that the headcount check cancelled their session."""
+    staff = Membership.objects.filter(lab_id=session.lab_id, role=Role.STAFF).select_related("user")
+    recipients = {membership.user.pk: membership.user for membership in staff}
+    if session.trainer_id:
+        recipients.setdefault(session.trainer_id, session.trainer)
+    for user in recipients.values():
+        notify(
+            user,
+            "session_under_minimum",
+            "training/email/session_under_minimum",
+            {"session": session, "seats_taken": seats_taken},
+        )
 
 
 def notify_registration(registration):
     """Tell the teacher (who has no account) about each step, in the language of their request."""
-    context = {"registration": registration, "site_url": settings.SITE_URL}
-    with translation.override(registration.language):
-        subject = " ".join(render_to_string("training/email/registration_subject.txt", context).split())
-        body = render_to_string("training/email/registration.txt", context)
-        html = render_to_string("training/email/registration.html", context)
-    email_on_commit(subject=subject, body=body, html=html, to=[registration.teacher_email])
+    notify_address(
+        registration.teacher_email,
+        "school_request",
+        "training/email/registration",
+        {"registration": registration},
+        language=registration.language,
+    )
