@@ -2,18 +2,28 @@
 
 from fablab.labs.models import Membership, Role
 from fablab.notifications.services import notify, notify_address
+from training.calendar import enrollment_ics_attachment
+from training.models import EnrollmentStatus
 
 
-def _send(enrollment, kind, template, **context):
-    notify(enrollment.member, kind, f"training/email/{template}", {"enrollment": enrollment, **context})
+def _send(enrollment, kind, template, *, ics=None, **context):
+    notify(
+        enrollment.member,
+        kind,
+        f"training/email/{template}",
+        {"enrollment": enrollment, **context},
+        attachments=[enrollment_ics_attachment(enrollment, method=ics)] if ics else (),
+    )
 
 
 def notify_enrollment(enrollment):
-    _send(enrollment, "enrollment", "enrollment")
+    """A confirmed seat carries its .ics; a place on the waiting list does not (nothing to put in a calendar)."""
+    seated = enrollment.status == EnrollmentStatus.CONFIRMED
+    _send(enrollment, "enrollment", "enrollment", ics="REQUEST" if seated else None)
 
 
 def notify_enrollment_cancelled(enrollment, *, refundable):
-    _send(enrollment, "enrollment", "enrollment_cancelled", refundable=refundable)
+    _send(enrollment, "enrollment", "enrollment_cancelled", refundable=refundable, ics="CANCEL")
 
 
 def notify_seat_offered(enrollment):
@@ -21,7 +31,7 @@ def notify_seat_offered(enrollment):
 
 
 def notify_session_cancelled(enrollment, *, reason):
-    _send(enrollment, "session_cancelled", "session_cancelled", reason=reason)
+    _send(enrollment, "session_cancelled", "session_cancelled", reason=reason, ics="CANCEL")
 
 
 def notify_session_under_minimum(session, *, seats_taken):
