@@ -15,7 +15,8 @@ from fablab.notifications.services import preferences_set
 def preferences(request):
     off = opted_out_kinds(request.user)
     initial = {"receive": [item.code for item in optional_kinds() if item.code not in off]}
-    form = PreferencesForm(request.POST or None, initial=initial)
+    # An empty POST (nothing ticked) is a real answer: every optional message off.
+    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         preferences_set(user=request.user, receive=set(form.cleaned_data["receive"]))
         messages.success(request, _("Your notification settings are saved."))
