@@ -102,3 +102,9 @@ def preferences_set(*, user, receive: set[str]) -> None:
         NotificationOptOut.objects.bulk_create(
             [NotificationOptOut(user=user, kind=code) for code in sorted(optional - set(receive) - existing)]
         )
+
+
+def erase_for_account(sender, user, **kwargs):
+    """GDPR erasure: the member's settings and the log of their reminders go with them."""
+    NotificationOptOut.objects.filter(user=user).delete()
+    SentNotification.objects.filter(user=user).delete()

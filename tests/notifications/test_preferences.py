@@ -73,3 +73,51 @@ class TestPersonalDataExport:
         assert receive["booking_reminder"] is False
         assert receive["seat_offered"] is True
         assert set(receive) == {item.code for item in optional_kinds()}
+
+
+class TestPreferencesApi:
+    API = "/api/v1/me/notifications/"
+
+    def test_it_lists_every_kind_and_what_the_member_receives(self, world):
+        from rest_framework.test import APIClient
+
+        api = APIClient()
+        api.force_authenticate(world.member)
+        rows = {row["kind"]: row for row in api.get(self.API).json()}
+        assert set(rows) == set(KINDS)
+        assert rows["invoice_issued"] == {**rows["invoice_issued"], "optional": False, "receive": True}
+        assert rows["booking_reminder"]["optional"] is True
+
+    def test_a_put_sets_the_optional_kinds(self, world):
+        from rest_framework.test import APIClient
+
+        api = APIClient()
+        api.force_authenticate(world.member)
+        response = api.put(self.API, {"receive": ["seat_offered"]}, format="json")
+        assert response.status_code == 200
+        assert opted_out(world.member) == {item.code for item in optional_kinds()} - {"seat_offered"}
+
+    def test_a_mandatory_kind_is_a_400_and_writes_nothing(self, world):
+        from rest_framework.test import APIClient
+
+        api = APIClient()
+        api.force_authenticate(world.member)
+        response = api.put(self.API, {"receive": ["invoice_issued"]}, format="json")
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("application/problem+json")
+        assert opted_out(world.member) == set()
+
+    def test_it_requires_authentication(self, client):
+        assert client.get(self.API).status_code in (401, 403)
+
+
+class TestErasure:
+    def test_erasing_the_account_removes_its_settings_and_sent_log(self, world):
+        from fablab.accounts.services import account_erase
+        from fablab.notifications.models import SentNotification
+
+        NotificationOptOut.objects.create(user=world.member, kind="booking_reminder")
+        SentNotification.objects.create(user=world.member, kind="booking_reminder", key="booking:1")
+        account_erase(user=world.member)
+        assert opted_out(world.member) == set()
+        assert not SentNotification.objects.filter(user=world.member).exists()
