@@ -108,3 +108,18 @@ class TestBookingReminder:
         assert mailoutbox == []
         monkeypatch.setattr(tasks, "notify_booking_reminder", real)
         assert len(run_at(DAY_BEFORE)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+class TestBookingReminderRace:
+    def test_four_runs_at_once_send_one_reminder(self, machine, member, mailoutbox):
+        from tests.bookings.conftest import NOW
+        from tests.concurrency import race
+
+        with time_machine.travel(NOW, tick=False):
+            booking_create(member=member, machine=machine, start=START, end=START + dt.timedelta(hours=1))
+        mailoutbox.clear()
+        with time_machine.travel(DAY_BEFORE, tick=False):
+            results = race([bookings_send_reminders] * 4)
+        assert sorted(results) == [0, 0, 0, 1]
+        assert [m.subject for m in mailoutbox if m.subject.startswith("Reminder")] == [mailoutbox[0].subject]
