@@ -389,9 +389,53 @@ def booking_message_calendar(booking, *, method: str) -> Calendar:
 
 
 def booking_ics_attachment(booking, *, method: str) -> tuple[str, str, str]:
-    """[filename, content, mimetype] for `fablab.core.email.email_user(attachments=...)`."""
+    """[filename, content, mimetype] for `fablab.notifications.services.notify(attachments=...)`."""
     content = booking_message_calendar(booking, method=method).to_ical().decode("utf-8")
     return "booking.ics", content, f"text/calendar; method={method}"
+
+
+def event_ics_attachment(
+    *, uid, summary, start, end, lab, attendee, method, sequence=0, url="", description=""
+) -> tuple[str, str, str]:
+    """An iTIP message for one event of `lab` that `attendee` takes part in (a training seat).
+
+    Same shape as a booking's message: METHOD REQUEST or CANCEL, the lab as
+    ORGANIZER, the attendee, its zone's VTIMEZONE. Returns the attachment triple.
+    """
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"Unsupported iTIP method {method!r}")
+    calendar = _new_calendar(summary, method=method, feed=False)
+    event = _new_event(
+        uid=uid,
+        start=start.astimezone(lab.tz),
+        end=end.astimezone(lab.tz),
+        stamp=timezone.now(),
+        last_modified=None,
+        summary=summary,
+        status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
+        sequence=sequence,
+        transparent=method == "CANCEL",
+    )
+    event.add("LOCATION", lab_location(lab))
+    if description:
+        event.add("DESCRIPTION", description)
+    if url:
+        event.add("URL", url)
+    organizer_email = lab.email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    event.add("ORGANIZER", vCalAddress.new(organizer_email, cn=lab.name))
+    event.add(
+        "ATTENDEE",
+        vCalAddress.new(
+            attendee.email,
+            cn=attendee.full_name or attendee.email,
+            role="REQ-PARTICIPANT",
+            partstat="ACCEPTED",
+            rsvp=False,
+        ),
+    )
+    calendar.add_component(event)
+    _add_time_zones(calendar)
+    return "event.ics", calendar.to_ical().decode("utf-8"), f"text/calendar; method={method}"
 
 
 # ---------------------------------------------------------------------------

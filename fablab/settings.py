@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "fablab.labs",
     "fablab.credits",
     "fablab.billing",
+    "fablab.notifications",
     "machines",
     "bookings",
     "training",

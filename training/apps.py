@@ -19,9 +19,13 @@ class TrainingConfig(AppConfig):
             "training.cancel_sessions_under_minimum",
             lambda: f"{len(sessions_cancel_under_minimum())} session(s) cancelled",
         )
-        from training.lapse import qualifications_lapse
+        from training.lapse import qualifications_expiry_remind, qualifications_lapse
 
         register_job("training.qualifications_lapse", lambda: str(qualifications_lapse()))
+        register_job(
+            "training.qualifications_expiring",
+            lambda: f"{qualifications_expiry_remind()} expiry reminder(s) sent",
+        )
         from fablab.billing import fulfilment
         from fablab.billing.models import ProductKind
         from training.payments import SeatFulfilment
