@@ -85,8 +85,9 @@ def bump(*scopes: str) -> None:
 
 
 def cached_public(scopes, *, timeout, max_age, per_day=False):
-    """Decorate a public GET view: one cached body per URL, language and scope versions.
+    """Decorate a public GET view: one cached body per path, language and scope versions.
 
+    The view must not read the query string nor depend on who asks.
     `scopes(request, **kwargs)` returns the scopes the response is built from.
     The ETag is a hash of the body, so an unchanged body keeps its ETag across
     bumps and a client that sends it back gets a 304 without the view running.
@@ -102,7 +103,9 @@ def cached_public(scopes, *, timeout, max_age, per_day=False):
                 return view(request, *args, **kwargs)
             versions = scope_versions(scopes(request, **kwargs))
             day = timezone.now().date().isoformat() if per_day else ""
-            identity = "|".join([request.get_full_path(), get_language() or "", day, *map(str, versions)])
+            # The path, not the query string: a decorated view reads none, and random
+            # query strings must not fill the cache with copies.
+            identity = "|".join([request.path, get_language() or "", day, *map(str, versions)])
             key = RESPONSE_PREFIX + hashlib.sha256(identity.encode()).hexdigest()
             stored = cache.get(key)
             if stored is None:
