@@ -7,7 +7,7 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Bookings")
 
     def ready(self):
-        from bookings import receivers  # noqa: F401 (connects the signal receivers)
+        from bookings import invalidation, receivers  # noqa: F401 (connects the signal receivers)
         from bookings.tasks import expire_waitlist_offers, release_no_shows, send_booking_reminders
         from fablab.core.periodic import register_job
 

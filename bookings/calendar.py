@@ -37,6 +37,7 @@ from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration
 
 from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from fablab.accounts.models import User
+from fablab.core.cache import cached_public, lab_scope, machine_scope
 from fablab.labs.models import Lab
 from machines.models import Machine, MaintenanceWindow
 
@@ -467,6 +468,7 @@ def member_feed(request, token):
 
 
 @require_safe
+@cached_public(lambda request, pk: [machine_scope(pk)], timeout=FEED_MAX_AGE_SECONDS, max_age=FEED_MAX_AGE_SECONDS)
 def machine_feed(request, pk):
     machine = get_object_or_404(Machine.objects.select_related("lab"), pk=pk, is_public=True, lab__is_active=True)
     calendar = machine_busy_calendar(machine)
@@ -474,6 +476,9 @@ def machine_feed(request, pk):
 
 
 @require_safe
+@cached_public(
+    lambda request, slug: [lab_scope(slug)], timeout=FEED_MAX_AGE_SECONDS, max_age=FEED_MAX_AGE_SECONDS, per_day=True
+)
 def lab_feed(request, slug):
     lab = get_object_or_404(Lab, slug=slug, is_active=True)
     return _ics_response(request, lab_events_calendar(lab), filename=f"{lab.slug}.ics", private=False)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from fablab.core.cache import PROJECTS_SCOPE, bump
 from fablab.core.errors import DomainError, NotAllowedError
 from fablab.core.locking import is_postgresql, lock_rows
 from machines.images import photo_file_name, process_machine_photo
@@ -598,3 +599,4 @@ def _reindex(project):
     else:
         search.fts_store(project.pk, parts)
     Project.objects.filter(pk=project.pk).update(**values)
+    bump(PROJECTS_SCOPE)  # the UPDATE sends no signal; the feeds show `updated_at`

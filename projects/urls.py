@@ -1,7 +1,12 @@
 from django.urls import path
 
+from fablab.core.cache import PROJECTS_SCOPE, cached_public
 from projects import exports, views
 from projects.feeds import ProjectsFeed
+
+# The feeds are the same for every reader: one cached copy per URL and language,
+# dropped when a project changes (projects/invalidation.py).
+cached_feed = cached_public(lambda request, **kwargs: [PROJECTS_SCOPE], timeout=600, max_age=300)(ProjectsFeed())
 
 app_name = "projects"
 
@@ -10,7 +15,7 @@ urlpatterns = [
     path("new/", views.project_new, name="new"),
     path("export.json", exports.export_json, name="export_json"),
     path("export.csv", exports.export_csv, name="export_csv"),
-    path("feed/", ProjectsFeed(), name="feed"),
+    path("feed/", cached_feed, name="feed"),
     path("moderation/", views.moderation_page, name="moderation"),
     path("moderation/projects/<slug:slug>/hide/", views.moderate_project, {"verb": "hide"}, name="project_hide"),
     path(
@@ -19,8 +24,8 @@ urlpatterns = [
     path("moderation/comments/<int:pk>/hide/", views.moderate_comment, {"verb": "hide"}, name="comment_hide"),
     path("moderation/comments/<int:pk>/restore/", views.moderate_comment, {"verb": "restore"}, name="comment_restore"),
     path("moderation/reports/<int:pk>/dismiss/", views.dismiss_report, name="dismiss_report"),
-    path("feed/labs/<slug:lab>/", ProjectsFeed(), name="lab_feed"),
-    path("feed/tags/<slug:tag>/", ProjectsFeed(), name="tag_feed"),
+    path("feed/labs/<slug:lab>/", cached_feed, name="lab_feed"),
+    path("feed/tags/<slug:tag>/", cached_feed, name="tag_feed"),
     path("<slug:slug>/", views.project_detail, name="detail"),
     path("<slug:slug>/edit/", views.project_edit, name="edit"),
     path("<slug:slug>/comments/", views.comment_add, name="comment_add"),

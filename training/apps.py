@@ -9,6 +9,7 @@ class TrainingConfig(AppConfig):
     def ready(self):
         from bookings.calendar import register_lab_event_source
         from fablab.core.periodic import register_job
+        from training import invalidation  # noqa: F401 (connects the signal receivers)
         from training.calendar import sessions_as_lab_events
 
         register_lab_event_source(sessions_as_lab_events)
