@@ -8,6 +8,8 @@ a service.
 
 from django.contrib import admin
 
+from fablab.labs.admin_scope import LabScopedAdminMixin
+from fablab.labs.permissions import Action
 from projects.models import Material, Project, Step, Tag
 
 
@@ -18,6 +20,9 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        return True  # shown inside their parent, whose admin is scoped to the user's labs
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -34,7 +39,8 @@ class MaterialInline(ReadOnlyInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(LabScopedAdminMixin, admin.ModelAdmin):
+    lab_action = Action.MODERATE
     list_display = ["title", "lab", "owner", "status", "licence", "difficulty", "published_at", "updated_at"]
     list_filter = ["lab", "status", "licence", "difficulty"]
     search_fields = ["title", "slug", "summary", "owner__email", "owner__full_name", "tags__name"]
@@ -69,6 +75,9 @@ class ProjectAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
