@@ -1,7 +1,6 @@
 """Labs and roles in the back office. A lab's staff edit their lab, its hours and closures, and its roles."""
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from fablab.labs.admin_scope import LAB_PATHS, LabScopedAdminMixin, LabScopedInlineMixin
 from fablab.labs.models import Closure, Lab, Membership, OpeningHours
@@ -45,12 +44,6 @@ class MembershipAdmin(LabScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["user", "lab"]
     raw_id_fields = ["user"]
     fields = ["user", "lab", "role"]
-    actions = ["revoke_roles"]
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # revoking goes through the service (action below)
-        return actions
 
     def has_change_permission(self, request, obj=None):
         return False  # a role is revoked and another granted, never edited in place
@@ -60,14 +53,13 @@ class MembershipAdmin(LabScopedAdminMixin, admin.ModelAdmin):
         obj.pk = membership.pk
         obj._state.adding = False
 
+    # Deleting a role (one, or "delete selected") is revoking it through the service.
     def delete_model(self, request, obj):
         membership_revoke(user=obj.user, lab=obj.lab, role=obj.role)
 
-    @admin.action(description=_("Revoke the selected roles"), permissions=["delete"])
-    def revoke_roles(self, request, queryset):
+    def delete_queryset(self, request, queryset):
         for membership in queryset.select_related("user", "lab"):
             membership_revoke(user=membership.user, lab=membership.lab, role=membership.role)
-        self.message_user(request, _("Roles revoked."))
 
 
 LAB_PATHS[OpeningHours] = "lab"

@@ -176,3 +176,64 @@ class TestAdminActions:
             client.get(url)
         assert len(four) == len(one)
         assert Machine.objects.get(pk=laser.pk).status == MachineStatus.AVAILABLE
+
+
+@pytest.fixture
+def lab_b_rows(world, other_machine, frozen_now):
+    """One row of lab B for each lab-bound admin: (admin URL prefix, pk)."""
+    from bookings.services import block_create
+    from machines.services import qualification_grant
+
+    give_credits(world.member, world.other_lab, 60)
+    block = block_create(
+        machine=other_machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10), by=world.other_staff
+    )
+    qualification = qualification_grant(user=world.member, machine=other_machine, by=world.other_staff)
+    return {
+        "bookings/booking": block.pk,
+        "credits/ledgerentry": LedgerEntry.objects.get(account__lab=world.other_lab).pk,
+        "credits/creditaccount": CreditAccount.objects.get(lab=world.other_lab).pk,
+        "billing/invoice": issue_invoice(world.other_lab).pk,
+        "machines/qualification": qualification.pk,
+        "audit/auditentry": AuditEntry.objects.filter(lab=world.other_lab).first().pk,
+        "labs/lab": world.other_lab.pk,
+    }
+
+
+class TestEveryLabBoundAdmin:
+    @pytest.mark.parametrize(
+        "model",
+        [
+            "bookings/booking",
+            "credits/ledgerentry",
+            "credits/creditaccount",
+            "billing/invoice",
+            "machines/qualification",
+            "audit/auditentry",
+            "labs/lab",
+        ],
+    )
+    def test_staff_of_lab_a_neither_list_nor_open_lab_b_rows(self, client, world, lab_b_rows, model):
+        pk = lab_b_rows[model]
+        client.force_login(world.staff)
+        listing = client.get(f"/admin/{model}/")
+        assert listing.status_code == 200
+        assert f"/admin/{model}/{pk}/change/" not in listing.content.decode()
+        assert client.get(f"/admin/{model}/{pk}/change/").status_code == 302
+        client.force_login(world.other_staff)
+        assert client.get(f"/admin/{model}/{pk}/change/").status_code == 200
+
+    def test_staff_cannot_give_themselves_a_role_in_another_lab(self, client, world):
+        from fablab.labs.models import Membership, Role
+
+        client.force_login(world.staff)
+        response = client.post(
+            "/admin/labs/membership/add/", {"user": world.staff.pk, "lab": world.other_lab.pk, "role": Role.STAFF}
+        )
+        assert response.status_code == 200  # the form refuses the lab
+        assert not Membership.objects.filter(user=world.staff, lab=world.other_lab).exists()
+        response = client.post(
+            "/admin/labs/membership/add/", {"user": world.member.pk, "lab": world.lab.pk, "role": Role.TRAINER}
+        )
+        assert response.status_code == 302
+        assert Membership.objects.filter(user=world.member, lab=world.lab, role=Role.TRAINER).exists()
