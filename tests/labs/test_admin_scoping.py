@@ -169,7 +169,9 @@ class TestAdminActions:
         url = f"/admin/machines/machine/{laser.pk}/change/"
         machine_set_status(machine=laser, status=MachineStatus.MAINTENANCE, by=world.staff)
         with CaptureQueriesContext(connection) as one:
-            assert "Status changed" in client.get(url).content.decode()
+            content = client.get(url).content.decode()
+        assert '<section class="audit-history"' in content
+        assert "Status changed" in content
         for status in (MachineStatus.AVAILABLE, MachineStatus.OUT_OF_ORDER, MachineStatus.AVAILABLE):
             machine_set_status(machine=laser, status=status, by=world.staff)
         with CaptureQueriesContext(connection) as four:
