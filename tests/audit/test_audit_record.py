@@ -10,6 +10,8 @@ from fablab.accounts.services import account_erase
 from fablab.audit.models import AuditEntry
 from fablab.audit.selectors import audit_history
 from fablab.audit.services import audit_record
+from fablab.billing.models import Invoice
+from fablab.billing.refunds import order_refund_record
 from fablab.credits.models import CreditAccount
 from fablab.credits.services import (
     InsufficientCredits,
@@ -20,6 +22,7 @@ from fablab.credits.services import (
 )
 from machines.models import MachineStatus
 from machines.services import machine_set_status, qualification_grant, qualification_revoke
+from tests.billing.order_helpers import CreditPackFactory, order_for, pay_at_desk
 from tests.bookings.conftest import utc
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +82,16 @@ class TestAuditRecord:
         assert audit_history(laser)[0].changes == {"from": "available", "to": "out_of_order"}
         assert entries(granted) == [("qualification.granted", world.staff), ("qualification.revoked", world.staff)]
         assert entries(lapsed) == [("qualification.granted", world.staff), ("qualification.lapsed", None)]
+
+    def test_it_records_desk_payments_invoices_refunds_and_credit_notes(self, world):
+        order = pay_at_desk(order_for(world.member, CreditPackFactory(lab=world.lab)), world.staff)
+        order_refund_record(order=order, amount_cents=4_000, method="cash", by=world.staff)
+        assert entries(order) == [("order.payment_recorded", world.staff), ("order.refunded", world.staff)]
+        assert audit_history(order)[0].changes == {"amount_cents": 4_000}
+        assert entries(order.invoice) == [("invoice.issued", world.staff)]
+        assert audit_history(order.invoice)[0].changes["number"] == order.invoice.number
+        note = Invoice.objects.get(corrects=order.invoice)
+        assert entries(note) == [("invoice.credit_note_issued", world.staff)]
 
     def test_it_refuses_an_unknown_action(self, world):
         with pytest.raises(ValueError, match="Unknown audit action"):
