@@ -29,7 +29,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "fablab.labs.admin_site.FablabAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "fablab.core",
     "fablab.accounts",
     "fablab.labs",
+    "fablab.audit",
     "fablab.credits",
     "fablab.billing",
     "fablab.notifications",

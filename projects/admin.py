@@ -8,6 +8,8 @@ a service.
 
 from django.contrib import admin
 
+from fablab.labs.admin_scope import LabScopedAdminMixin
+from fablab.labs.permissions import Action
 from projects.models import Comment, Material, Project, ProjectFile, Report, Step, Tag
 
 
@@ -18,6 +20,9 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        return True  # shown inside their parent, whose admin is scoped to the user's labs
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -39,7 +44,8 @@ class ProjectFileInline(ReadOnlyInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(LabScopedAdminMixin, admin.ModelAdmin):
+    lab_action = Action.MODERATE
     list_display = ["title", "lab", "owner", "status", "licence", "difficulty", "published_at", "updated_at"]
     list_filter = ["lab", "status", "licence", "difficulty"]
     search_fields = ["title", "slug", "summary", "owner__email", "owner__full_name", "tags__name"]
@@ -77,6 +83,9 @@ class ProjectAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
@@ -91,13 +100,19 @@ class TagAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Moderation happens on /projects/moderation/, through projects/moderation.py."""
+class ReadOnlyAdmin(LabScopedAdminMixin, admin.ModelAdmin):
+    """Moderation happens on /projects/moderation/, through projects/moderation.py; the lab's moderators see these."""
 
-    def has_add_permission(self, request):
+    lab_field = "project__lab"
+    lab_action = Action.MODERATE
+
+    def has_add_permission(self, request, *args):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

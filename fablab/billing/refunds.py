@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fablab.audit.services import audit_record
 from fablab.billing import fulfilment, stripe_api
 from fablab.billing.amounts import vat_exact_parts
 from fablab.billing.models import OrderStatus, Payment, PaymentKind, PaymentMethod
@@ -89,6 +90,9 @@ def order_refund_record(
             fulfilment.handler_for(line.kind).refunded(line, by=by)
         order.status = OrderStatus.REFUNDED if amount_cents == left else OrderStatus.PARTIALLY_REFUNDED
         order.save(update_fields=["status"])
+        audit_record(
+            actor=by, action="order.refunded", target=order, lab=order.lab_id, changes={"amount_cents": amount_cents}
+        )
         notify_order_refunded(order, amount_cents)
     return payment
 

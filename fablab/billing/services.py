@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from fablab.audit.services import audit_record
 from fablab.billing import pdf
 from fablab.billing.amounts import format_money, format_rate, line_amounts
 from fablab.billing.chain import canonical_content, chain_hash, sha256_hex
@@ -234,6 +235,13 @@ def _issue(*, chain, kind, lines, issued_at, due_days, fields, by, corrects=None
         with contextlib.suppress(Exception):  # the original error is the one to report
             invoice.pdf.storage.delete(invoice.pdf.name)  # no legal copy without its row
         raise
+    audit_record(
+        actor=by,
+        action="invoice.credit_note_issued" if corrects else "invoice.issued",
+        target=invoice,
+        lab=lab,
+        changes={"number": invoice.number, "amount_cents": invoice.total_incl_tax_cents},
+    )
     return invoice
 
 
