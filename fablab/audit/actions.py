@@ -23,6 +23,7 @@ ACTION_LABELS = {
     # billing
     "invoice.issued": _("Invoice issued"),
     "invoice.credit_note_issued": _("Credit note issued"),
+    "period.closed": _("Accounting period closed"),
     "order.payment_recorded": _("Payment recorded"),
     "order.refunded": _("Refund"),
     # machines

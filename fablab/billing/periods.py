@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fablab.audit.services import audit_record
 from fablab.billing.chain import canonical_content
 from fablab.billing.models import GENESIS_HASH, AccountingPeriod, Invoice, PeriodKind
 from fablab.billing.selectors import invoice_chain_problems
@@ -82,6 +83,13 @@ def period_close(*, lab, kind: str, year: int, month: int | None = None, by=None
         except BaseException:
             period.archive.storage.delete(period.archive.name)
             raise
+        audit_record(
+            actor=by,
+            action="period.closed",
+            target=period,
+            lab=lab,
+            changes={"first_day": first_day.isoformat(), "last_day": last_day.isoformat(), "documents": len(documents)},
+        )
     return period
 
 
