@@ -80,7 +80,13 @@ class Server:
 
 
 @pytest.fixture
-def server(transactional_db, tmp_path):
+def server_env():
+    """Extra environment for the server; a test module overrides it (Stripe keys, say)."""
+    return {}
+
+
+@pytest.fixture
+def server(transactional_db, tmp_path, server_env):
     port = free_port()
     env = {
         "PATH": os.environ["PATH"],
@@ -92,6 +98,8 @@ def server(transactional_db, tmp_path):
         "DATABASE_URL": database_url(),
         "EMAIL_URL": f"filemail://{tmp_path}",
         "CONN_MAX_AGE": "0",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        **server_env,
     }
     process = subprocess.Popen(
         [
@@ -112,6 +120,7 @@ def server(transactional_db, tmp_path):
         stderr=open(tmp_path / "gunicorn.log", "wb"),  # noqa: SIM115 (closed with the process)
     )
     live = Server(process, port)
+    live.media_root = tmp_path / "media"
     deadline = time.monotonic() + 60
     while not live.ready():
         assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
