@@ -9,7 +9,7 @@ DEMO_ENV := DEBUG=true
 TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production DJANGO_ALLOW_ASYNC_UNSAFE=true
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres system-deps postgres messages static demo check bench clean
+.PHONY: run test test-sqlite test-postgres system-deps postgres messages static demo check audit bench clean
 
 run: $(VENV)/.installed messages
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
@@ -26,6 +26,13 @@ check: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run -v1
+	@$(MAKE) --no-print-directory audit
+
+# Known vulnerabilities in the pinned packages (PyPI's advisory data). The pins are
+# complete, so no resolver runs; a package PyPI cannot describe is listed, not fatal.
+audit: $(VENV)/.installed
+	$(VENV)/bin/pip-audit -r requirements.txt -r requirements-dev.txt --no-deps --disable-pip \
+	  --vulnerability-service pypi --progress-spinner off
 
 # SQLite first (with the browser tests), then the same suite on PostgreSQL.
 test-sqlite: $(VENV)/.installed node_modules/.installed messages
@@ -44,11 +51,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-# Debian packages: gettext for compilemessages, Pango for WeasyPrint's PDFs, Chromium for the browser tests.
+# Debian packages: gettext for compilemessages, Pango for WeasyPrint's PDFs, Chromium for the
+# browser tests, pg_dump for the backup test, a Java runtime for the Nu HTML checker (vnu.jar).
 system-deps:
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v pg_dump >/dev/null || missing="$$missing postgresql-client"; \
 	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
 	ldconfig -p | grep -q libpangoft2 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"; \
 	if [ -n "$$missing" ]; then \

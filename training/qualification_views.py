@@ -35,6 +35,7 @@ class MachineFilterForm(forms.Form):
     machine = MachineChoiceField(label=gettext_lazy("Machine"), queryset=Machine.objects.none(), required=False)
 
     def __init__(self, *args, machines, **kwargs):
+        kwargs.setdefault("auto_id", "filter-%s")  # the grant form on the same page has a machine field too
         super().__init__(*args, **kwargs)
         self.fields["machine"].queryset = machines
 
@@ -46,7 +47,7 @@ class GrantForm(forms.Form):
         label=gettext_lazy("Valid until"),
         required=False,
         help_text=gettext_lazy("Empty: no expiry."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     # CharField strips blanks, so a reason of spaces is refused as empty.
     reason = forms.CharField(

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django import forms
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from fablab.billing.models import PaymentMethod
@@ -221,9 +222,10 @@ class ConfirmForm(DomainErrorForm):
         super().__init__(*args, **kwargs)
         self.tz = registration.lab.tz
         self.fields["machines"].queryset = machines
+        # Django renders help texts as HTML: the lab's name is text, so it is escaped here.
         self.fields["start_time"].help_text = _("Local time of %(lab)s (%(zone)s).") % {
-            "lab": registration.lab.name,
-            "zone": registration.lab.time_zone,
+            "lab": escape(registration.lab.name),
+            "zone": escape(registration.lab.time_zone),
         }
         if not self.is_bound and registration.preferred_dates:
             self.initial.setdefault("date", dt.date.fromisoformat(registration.preferred_dates[0]))

@@ -50,7 +50,7 @@ class MandateForm(forms.Form):
     paying_body_address = forms.CharField(
         label=_("Paying body address"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

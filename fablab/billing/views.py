@@ -325,9 +325,13 @@ class AccountingExportForm(forms.Form):
     """
 
     lab = forms.ModelChoiceField(label=gettext_lazy("Lab"), queryset=Lab.objects.none(), to_field_name="slug")
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     date_to = forms.DateField(
-        label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}), help_text=gettext_lazy("Included.")
+        label=gettext_lazy("To"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=gettext_lazy("Included."),
     )
 
     def __init__(self, *args, labs, **kwargs):

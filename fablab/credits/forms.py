@@ -8,7 +8,7 @@ from fablab.labs.models import Lab
 
 class ContributionForm(forms.Form):
     lab = forms.ModelChoiceField(label=_("Lab"), queryset=Lab.objects.filter(is_active=True))
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     hours = forms.DecimalField(
         label=_("Hours given"),
         min_value=0.25,

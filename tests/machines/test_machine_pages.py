@@ -197,9 +197,9 @@ class TestMachinePage:
         assert response.status_code == 200
         assert "<html" not in content
         assert '<table class="week-calendar">' in content
-        assert 'hx-swap-oob="true"' in content
-        assert 'hx-target="#week-calendar"' in content
-        assert 'hx-push-url="true"' in content
+        assert 'data-hx-swap-oob="true"' in content
+        assert 'data-hx-target="#week-calendar"' in content
+        assert 'data-hx-push-url="true"' in content
         assert "HX-Request" in response["Vary"]
 
     def test_it_returns_the_whole_page_to_an_htmx_history_restore(self, client, frozen_now, laser):
