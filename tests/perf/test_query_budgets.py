@@ -114,6 +114,7 @@ BUDGETS = [
     B("workshops:report", "staff", _r("workshops:report")),
     B("billing:staff", "staff", _r("billing:staff")),
     B("billing:export", "staff", _r("billing:export")),
+    B("billing:export", "staff", lambda d: reverse("billing:export") + d.export_query, label="csv"),
     # --- API --------------------------------------------------------------------------------
     B("api-root", "anon", api("api-root")),
     B("api-me", "member", api("api-me")),
@@ -146,7 +147,6 @@ BUDGETS = [
     B("workshop-offer-list", "anon", api("workshop-offer-list")),
     B("workshop-offer-detail", "anon", api("workshop-offer-detail", lambda d: d.offer.slug)),
     B("credit-entry-list", "member", api("credit-entry-list")),
-    B("credit-entry-list", "staff", api("credit-entry-list")),
     B("credit-entry-detail", "member", api("credit-entry-detail", lambda d: d.entry.pk)),
     B("credit-contribution-list", "member", api("credit-contribution-list")),
     B("credit-contribution-list", "staff", api("credit-contribution-list")),
