@@ -36,6 +36,6 @@ EXPOSE 8000
 # /healthz answers 200 when the database does. The request says it came through the
 # HTTPS proxy and names an allowed host, as the proxy's would.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:' + os.environ.get('PORT', '8000') + '/healthz', headers={'X-Forwarded-Proto': 'https', 'Host': os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0]}), timeout=4)"
+    CMD python -c "import os, urllib.request; urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:' + os.environ.get('PORT', '8000') + '/healthz', headers={'X-Forwarded-Proto': 'https', 'Host': os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.*') or 'localhost'}), timeout=4)"
 
 CMD ["sh", "-c", "exec gunicorn fablab.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]

@@ -133,6 +133,14 @@ class TestProjectFeedCache:
         assert second.status_code == 200
         assert b"Desk lamp" in second.content
 
+    def test_it_forgets_an_erased_author_at_once(self, client):
+        from fablab.accounts.services import account_erase
+
+        project = ProjectFactory(title="Lamp", steps=["Cut"], owner=UserFactory(full_name="Zoé Unique"))
+        assert "Zoé Unique" in client.get("/projects/feed/").content.decode()
+        account_erase(user=project.owner)
+        assert "Zoé Unique" not in client.get("/projects/feed/").content.decode()
+
     def test_it_keeps_one_copy_per_language(self, client):
         ProjectFactory(title="Lamp", steps=["Cut"])
         english = client.get("/projects/feed/", headers={"Accept-Language": "en"})

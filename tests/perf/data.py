@@ -70,6 +70,10 @@ class PerfData:
         slot = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0)
         self.slot_query = "?" + urlencode({"start": slot.isoformat(), "end": (slot + HOUR).isoformat()})
         self.week_query = "?" + urlencode({"start": slot.isoformat(), "end": (slot + dt.timedelta(days=7)).isoformat()})
+        today = self.now.date()
+        self.export_query = "?" + urlencode(
+            {"lab": self.lab.slug, "date_from": today - dt.timedelta(days=1), "date_to": today + dt.timedelta(days=1)}
+        )
         self.grown = 0
 
     # --- one of each -------------------------------------------------------------
@@ -124,6 +128,7 @@ class PerfData:
             i = self.grown
             user = UserFactory()
             MembershipFactory(user=user, lab=self.lab, role=Role.MEMBER)
+            LabFactory(slug=f"perf-satellite-{i}", main_lab=self.lab)
             machine = MachineFactory(lab=self.lab)
             Qualification.objects.create(user=self.member, machine=machine)
             Qualification.objects.create(user=user, machine=self.machine)

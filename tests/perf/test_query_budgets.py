@@ -1,4 +1,5 @@
-"""Query budgets: every page and API read costs the same number of queries with 2 rows as with 20.
+"""Query budgets: every page and API read costs the same number of queries with 2 rows as with 20,
+and no more than its ceiling.
 
 The data set (`tests/perf/data.py`) is built once for the module, each budgeted URL
 is requested as the right person, then every list grows by 18 rows of each kind and
@@ -27,6 +28,9 @@ from tests.perf.data import PerfData
 pytestmark = pytest.mark.django_db
 
 SMALL, LARGE = 2, 20
+# No page or API read needs more (the heaviest, the project editor, runs 12 today,
+# session and user included). Raise a budget's own `ceiling` only with a reason.
+CEILING = 15
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Budget:
     url: Callable[[PerfData], str]
     status: int = 200
     label: str = ""  # tells apart two budgets of the same URL name
+    ceiling: int = CEILING
 
     @property
     def id(self):
@@ -114,6 +119,7 @@ BUDGETS = [
     B("workshops:report", "staff", _r("workshops:report")),
     B("billing:staff", "staff", _r("billing:staff")),
     B("billing:export", "staff", _r("billing:export")),
+    B("billing:export", "staff", lambda d: reverse("billing:export") + d.export_query, label="csv"),
     # --- API --------------------------------------------------------------------------------
     B("api-root", "anon", api("api-root")),
     B("api-me", "member", api("api-me")),
@@ -146,7 +152,6 @@ BUDGETS = [
     B("workshop-offer-list", "anon", api("workshop-offer-list")),
     B("workshop-offer-detail", "anon", api("workshop-offer-detail", lambda d: d.offer.slug)),
     B("credit-entry-list", "member", api("credit-entry-list")),
-    B("credit-entry-list", "staff", api("credit-entry-list")),
     B("credit-entry-detail", "member", api("credit-entry-detail", lambda d: d.entry.pk)),
     B("credit-contribution-list", "member", api("credit-contribution-list")),
     B("credit-contribution-list", "staff", api("credit-contribution-list")),
@@ -288,6 +293,7 @@ class TestQueryBudgets:
         extra = "\n".join(sql for sql in large if sql not in small)
         message = f"{url}: {len(small)} queries with {SMALL} rows, {len(large)} with {LARGE}\n{extra}"
         assert len(large) == len(small), message
+        assert len(large) <= budget.ceiling, f"{url}: {len(large)} queries, over its ceiling of {budget.ceiling}"
 
 
 class TestQueryBudgetCoverage:
