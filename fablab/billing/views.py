@@ -312,10 +312,10 @@ def staff_periods(request):
 
 @login_required
 def staff_period_archive(request, pk):
-    period = get_object_or_404(AccountingPeriod, pk=pk, lab__in=_managed_labs(request.user))
-    return FileResponse(
-        period.archive.open("rb"), content_type="application/zip", filename=period.archive.name.rsplit("/", 1)[-1]
-    )
+    periods = AccountingPeriod.objects.select_related("lab")
+    period = get_object_or_404(periods, pk=pk, lab__in=_managed_labs(request.user))
+    filename = f"{period.lab.slug}-{period.kind}-{period.first_day:%Y-%m}.zip"
+    return FileResponse(period.archive.open("rb"), content_type="application/zip", filename=filename)
 
 
 class AccountingExportForm(forms.Form):

@@ -192,6 +192,7 @@ class TestPeriodsPage:
             download = client.get(f"{self.URL}{period.pk}/archive.zip")
             assert download.status_code == 200
             assert download["Content-Type"] == "application/zip"
+            assert 'filename="lab-a-month-2026-03.zip"' in download["Content-Disposition"]
             assert zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).testzip() is None
 
     def test_a_refused_close_shows_why_and_writes_nothing(self, client, world):
