@@ -32,6 +32,7 @@ from fablab.core.locking import is_postgresql
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
 from machines.models import Machine
+from machines.selectors import machines_for_public
 from projects import permissions, search
 from projects.models import (
     Comment,
@@ -374,3 +375,19 @@ def moderation_queue(user):
         .order_by("-hidden_at")[:MODERATION_LIST_SIZE]
     )
     return {"reports": reports, "hidden_projects": hidden_projects, "hidden_comments": hidden_comments}
+
+
+# Bookings that mean the member used the machine. Named here rather than imported: bookings
+# sits beside projects, not under it, so projects only follows the `Machine.bookings` relation.
+USED_BOOKING_STATUSES = ("confirmed", "checked_in")
+
+
+def machines_for_author(user):
+    """The catalogue's machines for the editor, those `user` booked first (`booked` is True on them)."""
+    machines = machines_for_public()
+    if not user.is_authenticated:
+        return machines.annotate(booked=Value(False, output_field=BooleanField()))
+    booked = Machine.objects.filter(
+        pk=OuterRef("pk"), bookings__member=user, bookings__status__in=USED_BOOKING_STATUSES
+    )
+    return machines.annotate(booked=Exists(booked)).order_by("-booked", "lab__name", "name")
