@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchRank
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -121,6 +122,8 @@ def project_search(query, filters=None):
             return projects.none()  # only punctuation: nothing to look for
         # Read once here, so that the page and its count do not both search again.
         newest = list(matches.order_by("-published_at", "-pk").values_list("pk", flat=True)[:MAX_SEARCH_RESULTS])
+        if not is_postgresql() and sort != Sort.MOST_REMIXED:
+            return FtsResults(projects, _fts_order(newest, query, relevance=sort == Sort.RELEVANCE))
         projects = _ranked(projects.filter(_pk_among(newest)), query)
     else:
         projects = _filtered(projects, filters)
@@ -169,17 +172,70 @@ def _ranked(projects, query):
     """`projects` (all matching `query`) with their `rank`, higher for better matches."""
     if is_postgresql():
         return projects.annotate(rank=SearchRank(F("search_vector"), search.search_query(query)))
+    return projects.annotate(rank=Value(0.0))  # SQLite, sorted by remixes: the rank is not used
+
+
+def _fts_order(newest, query, *, relevance):
+    """[(pk, rank)] of the `newest` matches, best first when `relevance`, else as given (SQLite).
+
+    bm25() is only computed inside the FTS5 query that matches: asking it for these
+    rows alone (a join, an IN) makes SQLite re-run the match per row. One pass over
+    every match is far cheaper; the rows outside `newest` are dropped here.
+    """
     expression, _excluded = search.fts_query(query)
-    if not expression:
-        return projects.annotate(rank=Value(0.0))
-    # bm25() only exists inside the FTS5 query that matched: hence a join to the FTS table, which
-    # only `extra` can express. The join adds no row: every project here matched already.
-    return projects.extra(
-        tables=[search.FTS_TABLE],
-        where=[f"{search.FTS_TABLE}.rowid = projects_project.id", f"{search.FTS_TABLE} MATCH %s"],
-        params=[expression],
-        select={"rank": search.FTS_RANK},
-    )
+    ranks = {}
+    if expression:
+        wanted = set(newest)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, {search.FTS_RANK} FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH %s",
+                [expression],
+            )
+            ranks = {pk: rank for pk, rank in cursor.fetchall() if pk in wanted}
+    order = [(pk, ranks.get(pk, 0.0)) for pk in newest]
+    if relevance:
+        # Stable: equal ranks keep the newest first, as on PostgreSQL.
+        order.sort(key=lambda item: -item[1])
+    return order
+
+
+class FtsResults:
+    """The SQLite search result: a fixed order of at most `MAX_SEARCH_RESULTS` projects, of which
+    only the slice asked for (a page, a feed) is read, in one query plus its prefetches.
+
+    It offers what the list page, the API's pagination and the feed use of a queryset: `count()`,
+    `len()`, slicing, iteration. Each project carries its `rank`.
+    """
+
+    def __init__(self, projects, order):
+        self._projects = projects
+        self._order = order
+
+    def count(self):
+        return len(self._order)
+
+    def __len__(self):
+        return len(self._order)
+
+    def __bool__(self):
+        return bool(self._order)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._read(self._order[index])
+        return self._read([self._order[index]])[0]
+
+    def __iter__(self):
+        return iter(self._read(self._order))
+
+    def _read(self, order):
+        found = {project.pk: project for project in self._projects.filter(pk__in=[pk for pk, _ in order])}
+        projects = []
+        for pk, rank in order:
+            if pk in found:
+                found[pk].rank = rank
+                projects.append(found[pk])
+        return projects
 
 
 def _filtered(projects, filters):
