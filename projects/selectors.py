@@ -405,6 +405,31 @@ def projects_for_personal_data(user):
     ]
 
 
+def comments_for_personal_data(user):
+    """The GDPR export's section: the comments a person wrote and the reports they made."""
+    return {
+        "comments": [
+            {
+                "project": comment.project.slug,
+                "body": comment.body,
+                "created_at": comment.created_at.isoformat(),
+                "hidden": comment.hidden,
+            }
+            for comment in Comment.objects.filter(author=user).select_related("project").order_by("created_at")
+        ],
+        "reports": [
+            {
+                "project": report.project.slug,
+                "comment": report.comment_id,
+                "reason": report.reason,
+                "status": report.status,
+                "created_at": report.created_at.isoformat(),
+            }
+            for report in Report.objects.filter(reporter=user).select_related("project").order_by("created_at")
+        ],
+    }
+
+
 MODERATION_LIST_SIZE = 50
 
 
