@@ -385,6 +385,12 @@ def projects_for_export():
             Prefetch("collaborators", queryset=get_user_model().objects.only("pk", "full_name")),
             Prefetch("tags", queryset=Tag.objects.order_by("name")),
             Prefetch("machines", queryset=Machine.objects.only("pk", "name").order_by("name")),
+            Prefetch(
+                "files",
+                queryset=ProjectFile.objects.only("pk", "project_id", "name", "kind", "size_bytes", "sha256").order_by(
+                    "position"
+                ),
+            ),
         )
         .order_by("pk")
     )
