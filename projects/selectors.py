@@ -180,16 +180,20 @@ def _fts_order(newest, query, *, relevance):
 
     bm25() is only computed inside the FTS5 query that matches: asking it for these
     rows alone (a join, an IN) makes SQLite re-run the match per row. One pass over
-    every match is far cheaper; the rows outside `newest` are dropped here.
+    the matches between the smallest and the largest id is far cheaper (FTS5 seeks
+    a rowid range; new projects have new ids, so the range is narrow); the rows
+    outside `newest` are dropped here. The ranks are those of a pass over the whole
+    table: bm25 takes its statistics from the whole index.
     """
     expression, _excluded = search.fts_query(query)
     ranks = {}
-    if expression:
+    if expression and newest:
         wanted = set(newest)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT rowid, {search.FTS_RANK} FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH %s",
-                [expression],
+                f"SELECT rowid, {search.FTS_RANK} FROM {search.FTS_TABLE} "
+                f"WHERE {search.FTS_TABLE} MATCH %s AND rowid BETWEEN %s AND %s",
+                [expression, min(newest), max(newest)],
             )
             ranks = {pk: rank for pk, rank in cursor.fetchall() if pk in wanted}
     order = [(pk, ranks.get(pk, 0.0)) for pk in newest]
