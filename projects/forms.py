@@ -8,7 +8,7 @@ from fablab.labs.models import Lab
 from machines.selectors import machines_for_public
 from projects.licences import LICENCE_CHOICES
 from projects.models import Difficulty, Material, Project, Step
-from projects.selectors import Sort, facet_labs, facet_machines, facet_tag_choices, facet_tags
+from projects.selectors import Sort, facet_labs, facet_machines, facet_tag_choices, facet_tags, machines_for_author
 
 TAG_OPTIONS = 50
 
@@ -19,7 +19,10 @@ def _max_length(model, name):
 
 class MachineChoices(forms.ModelMultipleChoiceField):
     def label_from_instance(self, machine):
-        return f"{machine.name} ({machine.lab.name})"
+        label = f"{machine.name} ({machine.lab.name})"
+        if getattr(machine, "booked", False):
+            return _("%(machine)s — you booked it") % {"machine": label}
+        return label
 
 
 class ProjectForm(forms.Form):
@@ -85,6 +88,13 @@ class ProjectForm(forms.Form):
         required=False,
         help_text=_("What the cover image shows, for people who cannot see it."),
     )
+
+    def __init__(self, *args, author=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if author is not None:
+            # The machines the author booked come first: most likely the ones the project used.
+            self.fields["machines"].queryset = machines_for_author(author)
+            self.fields["machines"].help_text = _("Machines you booked come first.")
 
     @classmethod
     def initial_for(cls, project):

@@ -143,7 +143,7 @@ def _editor(request, project, *, status=200, error=None, **bound_forms):
         "project": project,
         "licence": project.licence_info,
         "project_form": bound_forms.get("project_form")
-        or ProjectForm(initial=ProjectForm.initial_for(project), auto_id="project-%s"),
+        or ProjectForm(initial=ProjectForm.initial_for(project), auto_id="project-%s", author=request.user),
         "step_form": bound_forms.get("step_form") or StepForm(auto_id="step-%s"),
         "material_form": bound_forms.get("material_form") or MaterialForm(auto_id="material-%s"),
         "collaborator_form": bound_forms.get("collaborator_form") or CollaboratorForm(auto_id="collaborator-%s"),
@@ -165,7 +165,7 @@ def _form_error(form, error):
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_new(request):
-    form = ProjectForm(request.POST or None, request.FILES or None, auto_id="project-%s")
+    form = ProjectForm(request.POST or None, request.FILES or None, auto_id="project-%s", author=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             project = services.project_create(owner=request.user, **form.service_fields())
@@ -184,7 +184,13 @@ def project_edit(request, slug):
     project = _editable(request, slug)
     if request.method == "GET":
         return _editor(request, project)
-    form = ProjectForm(request.POST, request.FILES, initial=ProjectForm.initial_for(project), auto_id="project-%s")
+    form = ProjectForm(
+        request.POST,
+        request.FILES,
+        initial=ProjectForm.initial_for(project),
+        auto_id="project-%s",
+        author=request.user,
+    )
     if not form.is_valid():
         return _editor(request, project, project_form=form, status=400)
     try:
