@@ -190,6 +190,7 @@ class TestPasswordResetToken:
 
         again = Client()
         form_page = again.get(link, follow=True)
+        assert form_page.context["token_fail"] is True
         target = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
         again.post(target, {"password1": "a-third-passphrase-xyz", "password2": "a-third-passphrase-xyz"})
         user.refresh_from_db()
@@ -201,6 +202,7 @@ class TestPasswordResetToken:
             link = request_reset_link(client, mailoutbox, django_capture_on_commit_callbacks, user.email)
             traveller.shift(settings.PASSWORD_RESET_TIMEOUT + 60)
             form_page = client.get(link, follow=True)
+            assert form_page.context["token_fail"] is True
             target = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
             client.post(target, self.NEW)
         user.refresh_from_db()
