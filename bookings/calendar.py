@@ -37,6 +37,7 @@ from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration
 
 from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from fablab.accounts.models import User
+from fablab.core.cache import cached_public, lab_scope, machine_scope
 from fablab.labs.models import Lab
 from machines.models import Machine, MaintenanceWindow
 
@@ -389,9 +390,53 @@ def booking_message_calendar(booking, *, method: str) -> Calendar:
 
 
 def booking_ics_attachment(booking, *, method: str) -> tuple[str, str, str]:
-    """[filename, content, mimetype] for `fablab.core.email.email_user(attachments=...)`."""
+    """[filename, content, mimetype] for `fablab.notifications.services.notify(attachments=...)`."""
     content = booking_message_calendar(booking, method=method).to_ical().decode("utf-8")
     return "booking.ics", content, f"text/calendar; method={method}"
+
+
+def event_ics_attachment(
+    *, uid, summary, start, end, lab, attendee, method, sequence=0, url="", description=""
+) -> tuple[str, str, str]:
+    """An iTIP message for one event of `lab` that `attendee` takes part in (a training seat).
+
+    Same shape as a booking's message: METHOD REQUEST or CANCEL, the lab as
+    ORGANIZER, the attendee, its zone's VTIMEZONE. Returns the attachment triple.
+    """
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"Unsupported iTIP method {method!r}")
+    calendar = _new_calendar(summary, method=method, feed=False)
+    event = _new_event(
+        uid=uid,
+        start=start.astimezone(lab.tz),
+        end=end.astimezone(lab.tz),
+        stamp=timezone.now(),
+        last_modified=None,
+        summary=summary,
+        status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
+        sequence=sequence,
+        transparent=method == "CANCEL",
+    )
+    event.add("LOCATION", lab_location(lab))
+    if description:
+        event.add("DESCRIPTION", description)
+    if url:
+        event.add("URL", url)
+    organizer_email = lab.email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    event.add("ORGANIZER", vCalAddress.new(organizer_email, cn=lab.name))
+    event.add(
+        "ATTENDEE",
+        vCalAddress.new(
+            attendee.email,
+            cn=attendee.full_name or attendee.email,
+            role="REQ-PARTICIPANT",
+            partstat="ACCEPTED",
+            rsvp=False,
+        ),
+    )
+    calendar.add_component(event)
+    _add_time_zones(calendar)
+    return "event.ics", calendar.to_ical().decode("utf-8"), f"text/calendar; method={method}"
 
 
 # ---------------------------------------------------------------------------
@@ -423,6 +468,7 @@ def member_feed(request, token):
 
 
 @require_safe
+@cached_public(lambda request, pk: [machine_scope(pk)], timeout=FEED_MAX_AGE_SECONDS, max_age=FEED_MAX_AGE_SECONDS)
 def machine_feed(request, pk):
     machine = get_object_or_404(Machine.objects.select_related("lab"), pk=pk, is_public=True, lab__is_active=True)
     calendar = machine_busy_calendar(machine)
@@ -430,6 +476,9 @@ def machine_feed(request, pk):
 
 
 @require_safe
+@cached_public(
+    lambda request, slug: [lab_scope(slug)], timeout=FEED_MAX_AGE_SECONDS, max_age=FEED_MAX_AGE_SECONDS, per_day=True
+)
 def lab_feed(request, slug):
     lab = get_object_or_404(Lab, slug=slug, is_active=True)
     return _ics_response(request, lab_events_calendar(lab), filename=f"{lab.slug}.ics", private=False)

@@ -18,6 +18,7 @@ from bookings.ledger import booking_debit, booking_refund
 from bookings.models import ACTIVE_STATUSES, Booking, BookingKind, BookingStatus
 from bookings.notifications import notify_booking_cancelled, notify_booking_confirmed
 from bookings.rules import BookingError, SlotTaken
+from fablab.audit.services import audit_record
 from fablab.core.errors import ConflictError, NotAllowedError
 from fablab.core.locking import lock_rows
 from fablab.labs.permissions import Action, user_can
@@ -80,6 +81,13 @@ def booking_create(*, member, machine, start, end, by=None, note=""):
         except IntegrityError as error:  # bookings_no_overlap, raced past the check
             raise SlotTaken(_("This slot is no longer free. Pick another time.")) from error
         booking_debit(booking, by=by)
+        audit_record(
+            actor=by,
+            action="booking.created",
+            target=booking,
+            lab=machine.lab_id,
+            changes={"credits_minutes": booking.credits_minutes},
+        )
         notify_booking_confirmed(booking)
     return booking
 
@@ -128,6 +136,14 @@ def booking_cancel(*, booking, by, full_refund=False, reason=""):
             raise BookingError(_("This booking has already started; ask the lab's staff."), code="started")
         refund = refund_for_cancellation(booking, by_staff=by_staff, now=now)
         _end_booking(booking, status=BookingStatus.CANCELLED, by=by, refund=refund, now=now, reason=reason)
+        audit_record(
+            actor=by,
+            action="booking.cancelled",
+            target=booking,
+            lab=booking.machine.lab_id,
+            changes={"refund_minutes": refund},
+            summary=reason,
+        )
     return booking
 
 
@@ -156,7 +172,7 @@ def block_create(*, machine, start, end, by, note="", series=None):
         rules.check_slot_free(machine, start, end)
         try:
             with transaction.atomic():
-                return Booking.objects.create(
+                block = Booking.objects.create(
                     machine=machine,
                     kind=BookingKind.BLOCK,
                     start=start,
@@ -168,6 +184,8 @@ def block_create(*, machine, start, end, by, note="", series=None):
                 )
         except IntegrityError as error:
             raise SlotTaken(_("This time is no longer free.")) from error
+        audit_record(actor=by, action="booking.block_created", target=block, lab=machine.lab_id, summary=note)
+    return block
 
 
 def block_series_create(*, machine, start, end, until, by, note=""):
@@ -222,6 +240,7 @@ def booking_check_in(*, booking, by):
         booking.status = BookingStatus.CHECKED_IN
         booking.checked_in_at = now
         booking.save(update_fields=["status", "checked_in_at"])
+        audit_record(actor=by, action="booking.checked_in", target=booking, lab=booking.machine.lab_id)
     return booking
 
 
@@ -239,6 +258,13 @@ def booking_mark_no_show(*, booking, by=None):
             raise BookingError(_("The booking has not started yet."), code="not_started")
         refund = booking.credits_minutes * booking.machine.lab.late_cancellation_refund_percent // 100
         _end_booking(booking, status=BookingStatus.NO_SHOW, by=by, refund=refund, now=now)
+        audit_record(
+            actor=by,
+            action="booking.no_show",
+            target=booking,
+            lab=booking.machine.lab_id,
+            changes={"refund_minutes": refund},
+        )
     return booking
 
 

@@ -18,6 +18,7 @@ from bookings.ledger import booking_debit
 from bookings.models import ACTIVE_STATUSES, Booking, BookingKind, BookingStatus, WaitlistEntry, WaitlistStatus
 from bookings.notifications import notify_booking_confirmed, notify_waitlist_offer
 from bookings.rules import BookingError
+from fablab.audit.services import audit_record
 from fablab.core.errors import ConflictError
 from fablab.core.locking import lock_rows
 from machines.models import MachineStatus, MaintenanceWindow
@@ -127,6 +128,13 @@ def waitlist_offer_accept(*, entry, member):
             update_fields=["status", "credits_minutes", "check_in_code", "hold_expires_at", "created_by", "sequence"]
         )
         booking_debit(hold, by=member)
+        audit_record(
+            actor=member,
+            action="booking.created",
+            target=hold,
+            lab=machine.lab_id,
+            changes={"credits_minutes": hold.credits_minutes},
+        )
         entry.status = WaitlistStatus.BOOKED
         entry.save(update_fields=["status"])
         notify_booking_confirmed(hold)

@@ -9,6 +9,7 @@ from fablab.accounts.api import MeView, TokenView
 from fablab.billing.api import CreditPackViewSet, InvoiceViewSet, OrderViewSet
 from fablab.credits.api import AdjustmentView, BalanceView, ContributionViewSet, LedgerEntryViewSet
 from fablab.labs.api import LabViewSet
+from fablab.notifications.api import NotificationPreferencesView
 from machines.api import MachineViewSet
 from projects.api import ProjectViewSet
 from training.api import (
@@ -39,6 +40,7 @@ router.register("credits/contributions", ContributionViewSet, basename="credit-c
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("me/notifications/", NotificationPreferencesView.as_view(), name="api-notification-preferences"),
     path("credits/balance/", BalanceView.as_view(), name="api-credit-balance"),
     path("credits/adjustments/", AdjustmentView.as_view(), name="api-credit-adjustment"),
     path("workshops/registrations/", SchoolRegistrationView.as_view(), name="api-school-registration"),

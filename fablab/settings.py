@@ -29,7 +29,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "fablab.labs.admin_site.FablabAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,8 +52,10 @@ INSTALLED_APPS = [
     "fablab.core",
     "fablab.accounts",
     "fablab.labs",
+    "fablab.audit",
     "fablab.credits",
     "fablab.billing",
+    "fablab.notifications",
     "machines",
     "bookings",
     "training",
@@ -150,8 +152,15 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Project files (SVG, DXF, STL, ZIP…) are never served by the web server: only by
+# projects.views.project_file_download, as attachments. Keep this outside MEDIA_ROOT.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "project_files": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -310,6 +319,7 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "stripe": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "factur-x": {"level": "WARNING"},
     },
 }
 
@@ -319,6 +329,17 @@ WAITLIST_OFFER_MINUTES = env.int("WAITLIST_OFFER_MINUTES", default=120)
 # --- Payments ---------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+
+# --- Projects ---------------------------------------------------------------
+PROJECT_FILE_MAX_BYTES = env.int("PROJECT_FILE_MAX_BYTES", default=50 * 1024 * 1024)
+PROJECT_FILES_MAX_BYTES = env.int("PROJECT_FILES_MAX_BYTES", default=200 * 1024 * 1024)
+# A request bigger than this is refused before its body is read (fablab/core/uploads.py).
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=PROJECT_FILE_MAX_BYTES + 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "fablab.core.uploads.RequestSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # seed_demo writes known passwords: only with DEBUG on, or when a test says so.
 ALLOW_DEMO_DATA = env.bool("ALLOW_DEMO_DATA", default=DEBUG)

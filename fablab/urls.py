@@ -13,6 +13,7 @@ handler500 = "frontend.errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("fablab.accounts.urls")),
+    path("accounts/notifications/", include("fablab.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("fablab.api_urls")),
     path("healthz", healthz, name="healthz"),

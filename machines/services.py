@@ -10,6 +10,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fablab.audit.services import audit_record
 from fablab.core.errors import DomainError
 from fablab.core.locking import lock_rows
 from machines.models import Machine, MachineStatus, MaintenanceWindow, Qualification
@@ -35,8 +36,17 @@ def machine_set_status(*, machine, status, by, reason=""):
         machine = machine_locked(machine)
         if machine.status == status:
             return machine
+        changes = {"from": machine.status, "to": status}
         machine.status = status
         machine.save(update_fields=["status"])
+        audit_record(
+            actor=by,
+            action="machine.status_changed",
+            target=machine,
+            lab=machine.lab_id,
+            changes=changes,
+            summary=reason,
+        )
         if status != MachineStatus.AVAILABLE:
             machine_withdrawn.send(
                 sender=Machine, machine=machine, start=timezone.now(), end=None, reason=reason, by=by
@@ -53,6 +63,14 @@ def maintenance_schedule(*, machine, start, end, by, reason=""):
     with transaction.atomic():
         machine = machine_locked(machine)
         window = MaintenanceWindow.objects.create(machine=machine, start=start, end=end, reason=reason, created_by=by)
+        audit_record(
+            actor=by,
+            action="machine.maintenance_scheduled",
+            target=machine,
+            lab=machine.lab_id,
+            changes={"start": start, "end": end},
+            summary=reason,
+        )
         machine_withdrawn.send(sender=Machine, machine=machine, start=start, end=end, reason=reason, by=by)
     return window
 
@@ -70,9 +88,18 @@ def qualification_grant(*, user, machine, by=None, expires_at=None, reason=""):
             qualification.revoked_at = now
             qualification.reason = (qualification.reason + " " + _("Renewed.")).strip()
             qualification.save(update_fields=["revoked_at", "reason"])
-        return Qualification.objects.create(
+        qualification = Qualification.objects.create(
             user=user, machine=machine, granted_by=by, granted_at=now, expires_at=expires_at, reason=reason
         )
+        audit_record(
+            actor=by,
+            action="qualification.granted",
+            target=qualification,
+            lab=machine.lab_id,
+            changes={"expires_at": expires_at} if expires_at else None,
+            summary=reason,
+        )
+    return qualification
 
 
 def qualification_revoke(*, qualification, by, reason):
@@ -80,10 +107,18 @@ def qualification_revoke(*, qualification, by, reason):
     if not reason.strip():
         raise MachineError(_("Say why the qualification is withdrawn."), code="reason_required", field="reason")
     with transaction.atomic():
-        qualification = lock_rows(Qualification.objects.filter(pk=qualification.pk)).get()
+        qualification = lock_rows(Qualification.objects.select_related("machine").filter(pk=qualification.pk)).get()
         if qualification.revoked_at is not None:
             raise MachineError(_("This qualification is already withdrawn."), code="already_revoked")
         qualification.revoked_at = timezone.now()
         qualification.reason = reason.strip()
         qualification.save(update_fields=["revoked_at", "reason"])
+        audit_record(
+            # Only the lapse job withdraws without a person (training/lapse.py).
+            actor=by,
+            action="qualification.revoked" if by else "qualification.lapsed",
+            target=qualification,
+            lab=qualification.machine.lab_id,
+            summary=qualification.reason,
+        )
     return qualification

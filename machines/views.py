@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from bookings.selectors import machine_week_calendar
+from fablab.audit.selectors import audit_history
+from fablab.labs.permissions import Action, user_can
 from machines.models import Machine, MachineStatus
 from machines.selectors import catalogue_categories, catalogue_labs, machine_catalogue, machine_for_public
 
@@ -142,6 +144,8 @@ def machine_detail(request, pk):
         response = render(request, "machines/_week_calendar.html", context, status=status)
     else:
         context["rules"] = machine_rules(machine)
+        if user_can(request.user, Action.MANAGE_LAB, machine.lab_id):
+            context["history"] = audit_history(machine)
         response = render(request, "machines/machine_detail.html", context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -8,7 +8,9 @@ a service.
 
 from django.contrib import admin
 
-from projects.models import Material, Project, Step, Tag
+from fablab.labs.admin_scope import LabScopedAdminMixin
+from fablab.labs.permissions import Action
+from projects.models import Comment, Material, Project, ProjectFile, Report, Step, Tag
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -18,6 +20,9 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        return True  # shown inside their parent, whose admin is scoped to the user's labs
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -33,18 +38,25 @@ class MaterialInline(ReadOnlyInline):
     fields = ["position", "item", "quantity", "unit", "link", "note"]
 
 
+class ProjectFileInline(ReadOnlyInline):
+    model = ProjectFile
+    fields = ["position", "name", "kind", "size_bytes", "sha256", "uploaded_by", "uploaded_at"]
+
+
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(LabScopedAdminMixin, admin.ModelAdmin):
+    lab_action = Action.MODERATE
     list_display = ["title", "lab", "owner", "status", "licence", "difficulty", "published_at", "updated_at"]
     list_filter = ["lab", "status", "licence", "difficulty"]
     search_fields = ["title", "slug", "summary", "owner__email", "owner__full_name", "tags__name"]
     list_select_related = ["lab", "owner"]
     date_hierarchy = "published_at"
-    inlines = [StepInline, MaterialInline]
+    inlines = [StepInline, MaterialInline, ProjectFileInline]
     fields = [
         "title",
         "slug",
         "status",
+        "hidden_reason",
         "lab",
         "owner",
         "collaborators",
@@ -71,6 +83,9 @@ class ProjectAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
@@ -83,3 +98,34 @@ class TagAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(LabScopedAdminMixin, admin.ModelAdmin):
+    """Moderation happens on /projects/moderation/, through projects/moderation.py; the lab's moderators see these."""
+
+    lab_field = "project__lab"
+    lab_action = Action.MODERATE
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ["project", "author", "created_at", "hidden"]
+    list_filter = ["hidden"]
+    list_select_related = ["project", "author"]
+    search_fields = ["body", "project__title", "author__email"]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = ["project", "comment", "reporter", "status", "outcome", "created_at"]
+    list_filter = ["status", "outcome"]
+    list_select_related = ["project", "comment", "reporter"]

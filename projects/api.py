@@ -11,15 +11,17 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
+from fablab.core.uploads import upload_too_large
 from fablab.labs.models import Lab
 from machines.selectors import machines_for_public
-from projects import services
+from projects import attachments, services
 from projects.licences import LICENCE_CHOICES
 from projects.markdown import render_markdown
-from projects.models import MAX_TAGS, Difficulty, Material, Project, Step
+from projects.models import MAX_TAGS, Difficulty, Material, Project, ProjectFile, Step, StepImage
 from projects.selectors import (
     ProjectFilters,
     Sort,
@@ -53,12 +55,30 @@ class TagsField(serializers.ListField):
         return [{"slug": tag.slug, "name": tag.name} for tag in tags.all()]
 
 
+class StepImageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StepImage
+        fields = [
+            "id",
+            "position",
+            "image",
+            "width",
+            "height",
+            "thumbnail",
+            "thumbnail_width",
+            "thumbnail_height",
+            "alt",
+        ]
+        read_only_fields = fields
+
+
 class StepSerializer(serializers.ModelSerializer):
     body_html = serializers.SerializerMethodField()
+    images = StepImageSerializer(many=True, read_only=True)
 
     class Meta:
         model = Step
-        fields = ["id", "position", "title", "body", "body_html"]
+        fields = ["id", "position", "title", "body", "body_html", "images"]
         read_only_fields = ["id", "position"]
 
     def get_body_html(self, step) -> str:
@@ -70,6 +90,29 @@ class MaterialSerializer(serializers.ModelSerializer):
         model = Material
         fields = ["id", "position", "item", "quantity", "unit", "link", "note"]
         read_only_fields = ["id", "position"]
+
+
+class ProjectFileSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProjectFile
+        fields = ["id", "position", "name", "kind", "size_bytes", "sha256", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, project_file) -> str:
+        request = self.context.get("request")
+        path = project_file.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
+class FileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class StepImageUploadSerializer(serializers.Serializer):
+    image = serializers.FileField()
+    alt = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -131,6 +174,7 @@ class ProjectDetailSerializer(ProjectSerializer):
     what_went_wrong_html = serializers.SerializerMethodField()
     steps = StepSerializer(many=True, read_only=True)
     materials = MaterialSerializer(many=True, read_only=True)
+    files = ProjectFileSerializer(many=True, read_only=True)
     remixed_from = serializers.SerializerMethodField()
     remixes = serializers.SerializerMethodField()
 
@@ -144,6 +188,7 @@ class ProjectDetailSerializer(ProjectSerializer):
             "what_went_wrong_html",
             "steps",
             "materials",
+            "files",
             "remixed_from",
             "remixes",
             "created_at",
@@ -184,6 +229,7 @@ class ProjectViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     permission_classes = [IsAuthenticatedOrReadOnly]
     filter_backends = []  # `list` filters through project_search, as the HTML list does
     http_method_names = ["get", "post", "patch", "head", "options"]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
     queryset = Project.objects.none()  # for the schema; requests use get_queryset
 
     def get_serializer_class(self):
@@ -283,3 +329,39 @@ class ProjectViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         services.material_add(project=project, by=request.user, **data.validated_data)
         return self._after(project, status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": FileUploadSerializer}, responses={201: ProjectFileSerializer})
+    @action(detail=True, methods=["post"])
+    def files(self, request, slug=None):
+        """Authors: upload a file (multipart field `file`), checked like the editor's uploads."""
+        project = self.get_object()
+        payload = request.data  # parsed here: fablab/core/uploads.py may stop an oversized body
+        if upload_too_large(request._request):
+            raise attachments.too_large_error()
+        data = FileUploadSerializer(data=payload)
+        data.is_valid(raise_exception=True)
+        project_file = attachments.project_file_add(
+            project=project, by=request.user, upload=data.validated_data["file"]
+        )
+        return Response(
+            ProjectFileSerializer(project_file, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request={"multipart/form-data": StepImageUploadSerializer}, responses={201: StepImageSerializer})
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_pk>[0-9]+)/images")
+    def step_images(self, request, slug=None, step_pk=None):
+        """Authors: add a picture to a step (multipart fields `image` and `alt`); EXIF and GPS removed."""
+        project = self.get_object()
+        step = next((step for step in project.steps.all() if step.pk == int(step_pk)), None)
+        if step is None:
+            raise Http404
+        payload = request.data
+        if upload_too_large(request._request):
+            raise attachments.too_large_error()
+        data = StepImageUploadSerializer(data=payload)
+        data.is_valid(raise_exception=True)
+        image = attachments.step_image_add(
+            step=step, by=request.user, upload=data.validated_data["image"], alt=data.validated_data.get("alt", "")
+        )
+        return Response(StepImageSerializer(image, context=self.get_serializer_context()).data, status=201)

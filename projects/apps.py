@@ -8,6 +8,7 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from fablab.accounts import privacy
+        from projects import invalidation  # noqa: F401 (connects the signal receivers)
         from projects.selectors import projects_for_personal_data
 
         # Erasure needs no receiver: projects are published under an open licence and

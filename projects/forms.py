@@ -190,3 +190,51 @@ class ProjectSearchForm(forms.Form):
         """The valid facets as `ProjectFilters` arguments; invalid ones are left out."""
         data = getattr(self, "cleaned_data", {})
         return {name: data.get(name) or None for name in ("machine", "tag", "licence", "difficulty", "lab", "sort")}
+
+
+class ProjectFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        allow_empty_file=True,  # the service says why an empty file is refused
+        help_text=_("SVG, DXF, STL, 3MF, PDF, ZIP, JPEG, PNG or WebP. Checked by its content, not its name."),
+    )
+
+
+class StepImageForm(forms.Form):
+    image = forms.FileField(
+        label=_("Picture"),
+        help_text=_("JPEG, PNG or WebP, 10 MB at most. Location data is removed."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    alt = forms.CharField(
+        label=_("Picture description"),
+        max_length=200,
+        required=False,
+        help_text=_("What the picture shows, for people who cannot see it."),
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your comment"),
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Plain text. Be kind: the authors shared their work."),
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is wrong?"),
+        max_length=1_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only the lab's moderators read this."),
+    )
+
+
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_("The authors will read it."),
+    )

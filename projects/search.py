@@ -11,14 +11,23 @@ install. On PostgreSQL each weight is indexed with two configurations,
 `english` and `french` (stemming: "boxes" finds "box", "découpées" finds
 "découpe"; words of neither language, names and part numbers are kept as they
 are); a query matches when it matches under either, and `SearchRank` puts title
-matches first. On SQLite every word of the query must appear in `search_text`;
-FTS5 comes later behind the same `projects.selectors.project_search`.
+matches first.
+
+On SQLite the same four weights are the four columns of the FTS5 table
+`projects_project_fts` (migration 0005; rowid = project id; Porter stemming for
+English, diacritics removed), written by `fts_store` whenever the services
+refresh `search_text`, and deleted with the project by a trigger. `fts_query`
+turns the same web-search syntax into an FTS5 query ("phrase", -word, or), and
+`bm25` with weights 10/4/2/1 ranks title matches first. Both databases answer
+the same sets for the same words, except where PostgreSQL's French stemming or
+its stop words ("the", "le") differ from Porter's English.
 """
 
 import re
 import unicodedata
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
 from django.db.models import Value
 
 from projects.markdown import markdown_to_text
@@ -69,21 +78,6 @@ def query_words(text):
     return fold(text).split()[:MAX_QUERY_WORDS]
 
 
-def fallback_terms(text):
-    """(terms required, terms excluded) for databases without full-text search.
-
-    A light reading of the websearch syntax PostgreSQL understands: a "quoted
-    phrase" is one term, `-word` excludes, `or` is ignored (every term is required).
-    """
-    required, excluded = [], []
-    for match in _TERM.finditer(fold(text)):
-        negated, phrase, word = match.groups()
-        term = " ".join((phrase if phrase is not None else word).split()).strip("\"'")
-        if any(char.isalnum() for char in term) and term != "or":
-            (excluded if negated else required).append(term)
-    return required[:MAX_QUERY_WORDS], excluded[:MAX_QUERY_WORDS]
-
-
 class BilingualSearchQuery(SearchQuery):
     """`text` read as web-search syntax in English and in French, either reading matching.
 
@@ -107,3 +101,56 @@ class BilingualSearchQuery(SearchQuery):
 def search_query(text):
     """The tsquery of `text` (websearch syntax: "quoted phrase", -excluded, or), folded like the documents."""
     return BilingualSearchQuery(" ".join(query_words(text)))
+
+
+# --- SQLite FTS5 -------------------------------------------------------------------
+
+FTS_TABLE = "projects_project_fts"
+# bm25 weights of the columns a, b, c, d: the ratios of PostgreSQL's default 1, 0.4, 0.2, 0.1.
+FTS_RANK = f"-bm25({FTS_TABLE}, 10.0, 4.0, 2.0, 1.0)"
+
+
+def fts_store(project_id, parts):
+    """Replace the project's row of the FTS5 table (SQLite only)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [project_id])
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE} (rowid, a, b, c, d) VALUES (%s, %s, %s, %s, %s)",
+            [project_id, parts["A"], parts["B"], parts["C"], parts["D"]],
+        )
+
+
+def _fts_string(term):
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_query(text):
+    """(FTS5 MATCH expression or "", terms excluded when nothing is required) for the query `text`.
+
+    Read like PostgreSQL's websearch syntax on the same folded, shortened words:
+    words are required (AND), "a phrase" is one term, `or` between two terms makes
+    either enough, `-word` excludes. FTS5's precedence (NOT, then AND, then OR) is
+    tsquery's (!, &, |), so the expression is written in the order typed. A
+    leading exclusion moves after the first required term (FTS5's NOT needs a
+    left side); with no required term at all, the exclusions come back separately.
+    """
+    expression, pending_not, connector = [], [], "AND"
+    for match in _TERM.finditer(" ".join(query_words(text))):
+        negated, phrase, word = match.groups()
+        term = " ".join((phrase if phrase is not None else word).split()).strip("\"'")
+        if not any(char.isalnum() for char in term):
+            continue
+        if term == "or" and not negated and phrase is None:
+            connector = "OR" if expression else "AND"
+            continue
+        if negated:
+            (expression.append(f"NOT {_fts_string(term)}") if expression else pending_not.append(term))
+            continue
+        if expression:
+            expression.append(connector)
+        expression.append(_fts_string(term))
+        connector = "AND"
+        if pending_not:
+            expression.extend(f"NOT {_fts_string(excluded)}" for excluded in pending_not)
+            pending_not = []
+    return " ".join(expression), pending_not

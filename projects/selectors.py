@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.db.models import (
     BigIntegerField,
     BooleanField,
-    Case,
     Count,
     Exists,
     F,
@@ -25,15 +24,27 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
-    When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from fablab.core.locking import is_postgresql
 from fablab.labs.models import Lab
+from fablab.labs.permissions import Action, labs_where
 from machines.models import Machine
 from projects import permissions, search
-from projects.models import Material, Project, ProjectStatus, Step, Tag
+from projects.models import (
+    Comment,
+    Material,
+    Project,
+    ProjectFile,
+    ProjectStatus,
+    Report,
+    ReportStatus,
+    Step,
+    StepImage,
+    Tag,
+)
 
 
 class Sort:
@@ -91,8 +102,8 @@ def project_search(query, filters=None):
 
     With a query, the best matches come first (title, then summary and tags, then
     the rest) unless `filters.sort` asks for newest or most remixed. PostgreSQL uses
-    the stored, GIN-indexed `search_vector`; SQLite requires every word in
-    `search_text`. Same arguments and result on both.
+    the stored, GIN-indexed `search_vector`; SQLite its FTS5 table (projects/search.py).
+    Same arguments and result on both.
 
     A query yields at most the `MAX_SEARCH_RESULTS` most recent matches: ranking
     and counting read every match, and a word such as "laser" is in a good share
@@ -109,7 +120,7 @@ def project_search(query, filters=None):
             return projects.none()  # only punctuation: nothing to look for
         # Read once here, so that the page and its count do not both search again.
         newest = list(matches.order_by("-published_at", "-pk").values_list("pk", flat=True)[:MAX_SEARCH_RESULTS])
-        projects = projects.filter(_pk_among(newest)).annotate(rank=_rank(query))
+        projects = _ranked(projects.filter(_pk_among(newest)), query)
     else:
         projects = _filtered(projects, filters)
     if sort == Sort.MOST_REMIXED:
@@ -123,14 +134,18 @@ def _matching(projects, query):
     """`projects` narrowed to those matching `query`, or None when it holds no word to look for."""
     if is_postgresql():
         return projects.filter(search_vector=search.search_query(query))
-    required, excluded = search.fallback_terms(query)
-    if not required and not excluded:
+    expression, excluded = search.fts_query(query)
+    if expression:
+        return projects.filter(pk__in=RawSQL(_FTS_MATCHES, [expression]))
+    if not excluded:
         return None
-    for term in required:
-        projects = projects.filter(search_text__contains=term)
+    # Only exclusions ("-glue"): every project but those holding one of the words, as on PostgreSQL.
     for term in excluded:
-        projects = projects.exclude(search_text__contains=term)
+        projects = projects.exclude(pk__in=RawSQL(_FTS_MATCHES, [search.fts_query(term)[0]]))
     return projects
+
+
+_FTS_MATCHES = f"SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH %s"
 
 
 def _pk_among(pks):
@@ -149,12 +164,21 @@ class _EqualsAny(Func):
     output_field = BooleanField()
 
 
-def _rank(query):
+def _ranked(projects, query):
+    """`projects` (all matching `query`) with their `rank`, higher for better matches."""
     if is_postgresql():
-        return SearchRank(F("search_vector"), search.search_query(query))
-    # Without ranking functions: the more query words in the title, the higher.
-    required, _excluded = search.fallback_terms(query)
-    return sum((Case(When(title__icontains=term, then=Value(1)), default=Value(0)) for term in required), Value(0))
+        return projects.annotate(rank=SearchRank(F("search_vector"), search.search_query(query)))
+    expression, _excluded = search.fts_query(query)
+    if not expression:
+        return projects.annotate(rank=Value(0.0))
+    # bm25() only exists inside the FTS5 query that matched: hence a join to the FTS table, which
+    # only `extra` can express. The join adds no row: every project here matched already.
+    return projects.extra(
+        tables=[search.FTS_TABLE],
+        where=[f"{search.FTS_TABLE}.rowid = projects_project.id", f"{search.FTS_TABLE} MATCH %s"],
+        params=[expression],
+        select={"rank": search.FTS_RANK},
+    )
 
 
 def _filtered(projects, filters):
@@ -185,7 +209,8 @@ def _published_remix_count():
 
 
 def _with_everything(projects):
-    """A project's page: authors, lab, machines, tags, steps, materials and lineage, in 7 queries."""
+    """A project's page: authors, lab, machines, tags, steps with their pictures, materials, files,
+    comments and lineage, in 10 queries."""
     return (
         projects.select_related("owner", "lab", "remixed_from")
         .defer("search_vector", "search_text")
@@ -193,8 +218,19 @@ def _with_everything(projects):
             Prefetch("collaborators"),
             Prefetch("machines", queryset=Machine.objects.select_related("lab").order_by("name")),
             Prefetch("tags", queryset=Tag.objects.order_by("name")),
-            Prefetch("steps", queryset=Step.objects.order_by("position")),
+            Prefetch(
+                "steps",
+                queryset=Step.objects.order_by("position").prefetch_related(
+                    Prefetch("images", queryset=StepImage.objects.order_by("position"))
+                ),
+            ),
             Prefetch("materials", queryset=Material.objects.order_by("position")),
+            Prefetch("files", queryset=ProjectFile.objects.order_by("position")),
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.filter(hidden=False).select_related("author").order_by("created_at", "pk"),
+                to_attr="visible_comments",
+            ),
             Prefetch(
                 "remixes",
                 queryset=Project.objects.filter(status=ProjectStatus.PUBLISHED)
@@ -310,3 +346,31 @@ def projects_for_personal_data(user):
         }
         for project in projects_of_author(user).order_by("created_at")
     ]
+
+
+MODERATION_LIST_SIZE = 50
+
+
+def moderation_queue(user):
+    """What the moderator `user` has to look at in the labs they moderate: open reports, oldest
+    first, and what is hidden now (to restore), newest first. Four queries."""
+    labs = labs_where(user, Action.MODERATE, Lab.objects.all())
+    reports = list(
+        Report.objects.filter(status=ReportStatus.OPEN, project__lab__in=labs)
+        .select_related("project", "project__lab", "comment", "comment__author", "reporter")
+        .defer("project__search_vector", "project__search_text", "project__description", "project__what_went_wrong")
+        .order_by("created_at", "pk")[:MODERATION_LIST_SIZE]
+    )
+    hidden_projects = list(
+        Project.objects.filter(status=ProjectStatus.HIDDEN, lab__in=labs)
+        .select_related("lab")
+        .defer(*LIST_DEFERRED)
+        .order_by("-updated_at")[:MODERATION_LIST_SIZE]
+    )
+    hidden_comments = list(
+        Comment.objects.filter(hidden=True, project__lab__in=labs)
+        .select_related("project", "author")
+        .only("pk", "body", "hidden_reason", "hidden_at", "project__slug", "project__title", "author__full_name")
+        .order_by("-hidden_at")[:MODERATION_LIST_SIZE]
+    )
+    return {"reports": reports, "hidden_projects": hidden_projects, "hidden_comments": hidden_comments}

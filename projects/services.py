@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from fablab.core.cache import PROJECTS_SCOPE, bump
 from fablab.core.errors import DomainError, NotAllowedError
 from fablab.core.locking import is_postgresql, lock_rows
 from machines.images import photo_file_name, process_machine_photo
@@ -44,7 +45,7 @@ from projects.models import (
 SHARE_ALIKE_LICENCES = frozenset({"CC-BY-SA-4.0", "CC-BY-NC-SA-4.0", "CERN-OHL-S-2.0", "GPL-3.0-or-later"})
 
 # Path segments of /projects/ that a slug must never shadow.
-RESERVED_SLUGS = frozenset({"new", "feed", "export", "mine", "tags", "labs", "search"})
+RESERVED_SLUGS = frozenset({"new", "feed", "export", "mine", "tags", "labs", "search", "moderation"})
 SLUG_BASE_LENGTH = 70
 # Positions are moved out of the way, then to their final place: see `_renumber`.
 RENUMBER_OFFSET = 1_000_000
@@ -333,9 +334,12 @@ def step_delete(*, step, by) -> None:
                 _("A published project keeps at least one step. Add another step first, or unpublish it."),
                 code="last_step",
             )
+        pictures = [name for image in step.images.all() for name in (image.image.name, image.thumbnail.name)]
         step.delete()
         _renumber(Step, project, remaining)
         _reindex(project)
+    # The pictures' files go once the rows are gone for good.
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in pictures])
 
 
 def step_move(*, step, by, position) -> Step:
@@ -592,4 +596,7 @@ def _reindex(project):
     values = {"search_text": search.search_text(parts), "updated_at": timezone.now()}
     if is_postgresql():
         values["search_vector"] = search.search_vector(parts)
+    else:
+        search.fts_store(project.pk, parts)
     Project.objects.filter(pk=project.pk).update(**values)
+    bump(PROJECTS_SCOPE)  # the UPDATE sends no signal; the feeds show `updated_at`

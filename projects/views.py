@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,12 +19,27 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fablab.accounts.models import User
 from fablab.core.errors import DomainError
-from projects import permissions, services
-from projects.forms import CollaboratorForm, MaterialForm, ProjectForm, ProjectSearchForm, StepForm
-from projects.models import Project
+from fablab.core.uploads import upload_too_large
+from fablab.labs.models import Lab
+from fablab.labs.permissions import Action, labs_where
+from projects import attachments, downloads, moderation, permissions, services
+from projects.forms import (
+    CollaboratorForm,
+    CommentForm,
+    HideForm,
+    MaterialForm,
+    ProjectFileForm,
+    ProjectForm,
+    ProjectSearchForm,
+    ReportForm,
+    StepForm,
+    StepImageForm,
+)
+from projects.models import Comment, Project, Report
 from projects.selectors import (
     MAX_SEARCH_RESULTS,
     ProjectFilters,
+    moderation_queue,
     project_for_editor,
     project_for_public,
     project_search,
@@ -59,7 +74,7 @@ def project_list(request):
     return render(request, "projects/project_list.html", context, status=200 if valid else 400)
 
 
-def project_detail(request, slug):
+def project_detail(request, slug, *, comment_form=None, status=200):
     try:
         project = project_for_public(slug, user=request.user)
     except Project.DoesNotExist:
@@ -73,8 +88,37 @@ def project_detail(request, slug):
         "page_url": page_url,
         "cover_url": cover_url,
         "howto_json": as_script_json(project_howto(project, page_url=page_url, cover_url=cover_url)),
+        "gallery": [(step, image) for step in project.steps.all() for image in step.images.all()],
+        "comment_form": comment_form or CommentForm(auto_id="comment-%s"),
+        "can_moderate": moderation.can_moderate(request.user, project),
     }
-    return render(request, "projects/project_detail.html", context)
+    return render(request, "projects/project_detail.html", context, status=status)
+
+
+def _readable(request, slug):
+    try:
+        return project_for_public(slug, user=request.user)
+    except Project.DoesNotExist:
+        raise Http404 from None
+
+
+def documentation_pdf(request, slug):
+    """The whole documentation as a PDF, in the reader's language."""
+    project = _readable(request, slug)
+    pdf = downloads.documentation_pdf(project, page_url=request.build_absolute_uri(project.get_absolute_url()))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{project.slug}.pdf"'
+    return response
+
+
+def files_zip(request, slug):
+    """The project's files with a README.md and a LICENCE.txt, as one ZIP."""
+    project = _readable(request, slug)
+    try:
+        archive = downloads.files_zip(project, page_url=request.build_absolute_uri(project.get_absolute_url()))
+    except downloads.ArchiveTooLarge:
+        return HttpResponse(_("This project's files are too large to download as one archive."), status=413)
+    return FileResponse(archive, as_attachment=True, filename=f"{project.slug}.zip", content_type="application/zip")
 
 
 # --- the editor ---------------------------------------------------------------
@@ -103,6 +147,7 @@ def _editor(request, project, *, status=200, error=None, **bound_forms):
         "step_form": bound_forms.get("step_form") or StepForm(auto_id="step-%s"),
         "material_form": bound_forms.get("material_form") or MaterialForm(auto_id="material-%s"),
         "collaborator_form": bound_forms.get("collaborator_form") or CollaboratorForm(auto_id="collaborator-%s"),
+        "file_form": bound_forms.get("file_form") or ProjectFileForm(auto_id="file-%s"),
         "is_owner": permissions.can_manage_collaborators(request.user, project),
         "error": error,
     }
@@ -192,7 +237,17 @@ def step_edit(request, slug, pk):
             else:
                 messages.success(request, _("Step %(position)s saved.") % {"position": step.position})
                 return _back_to_editor(project, "steps")
-    return render(request, "projects/step_form.html", {"project": project, "step": step, "form": form}, status=status)
+    return _step_page(request, project, step, form=form, status=status)
+
+
+def _step_page(request, project, step, *, form=None, image_form=None, status=200):
+    context = {
+        "project": project,
+        "step": step,
+        "form": form or StepForm(initial={"title": step.title, "body": step.body}),
+        "image_form": image_form or StepImageForm(auto_id="image-%s"),
+    }
+    return render(request, "projects/step_form.html", context, status=status)
 
 
 @login_required
@@ -340,3 +395,219 @@ def collaborator_remove(request, slug, pk):
         return redirect("projects:list")
     messages.success(request, _("Collaborator removed."))
     return _back_to_editor(project, "authors")
+
+
+# --- files and pictures -----------------------------------------------------------
+
+
+def _too_large(form, field):
+    form.add_error(field, attachments.too_large_error().message)
+    return form
+
+
+@login_required
+@require_POST
+def file_add(request, slug):
+    project = _editable(request, slug)
+    form = ProjectFileForm(request.POST, request.FILES, auto_id="file-%s")
+    if upload_too_large(request):
+        return _editor(request, project, file_form=_too_large(form, "file"), status=413)
+    if not form.is_valid():
+        return _editor(request, project, file_form=form, status=400)
+    try:
+        project_file = attachments.project_file_add(project=project, by=request.user, upload=form.cleaned_data["file"])
+    except DomainError as error:
+        _form_error(form, error)
+        return _editor(request, project, file_form=form, status=error.status)
+    messages.success(request, _("“%(name)s” added to the files.") % {"name": project_file.name})
+    return _back_to_editor(project, "files")
+
+
+@login_required
+@require_POST
+def file_delete(request, slug, pk):
+    project = _editable(request, slug)
+    project_file = next((item for item in project.files.all() if item.pk == pk), None)
+    if project_file is None:
+        raise Http404
+    try:
+        attachments.project_file_remove(project_file=project_file, by=request.user)
+    except DomainError as error:
+        return _editor(request, project, error=error.message, status=error.status)
+    messages.success(request, _("“%(name)s” removed from the files.") % {"name": project_file.name})
+    return _back_to_editor(project, "files")
+
+
+def file_download(request, slug, pk, name):
+    """Always an attachment, never shown inline: an SVG or a PDF opened in the site's origin
+    could run script. The CSP forbids everything should a browser render it anyway."""
+    project = Project.objects.filter(slug=slug).only("pk", "slug", "status", "owner_id", "lab_id").first()
+    if project is None or not permissions.can_view(request.user, project):
+        raise Http404
+    project_file = project.files.filter(pk=pk).first()
+    if project_file is None:
+        raise Http404
+    response = FileResponse(
+        project_file.stored.open("rb"),
+        as_attachment=True,
+        filename=project_file.name,
+        content_type="application/octet-stream",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache" if not project.is_published else "public, max-age=3600"
+    return response
+
+
+@login_required
+@require_POST
+def step_image_add(request, slug, pk):
+    project = _editable(request, slug)
+    step = _step_of(project, pk)
+    form = StepImageForm(request.POST, request.FILES, auto_id="image-%s")
+    if upload_too_large(request):
+        return _step_page(request, project, step, image_form=_too_large(form, "image"), status=413)
+    if not form.is_valid():
+        return _step_page(request, project, step, image_form=form, status=400)
+    try:
+        attachments.step_image_add(
+            step=step, by=request.user, upload=form.cleaned_data["image"], alt=form.cleaned_data["alt"]
+        )
+    except DomainError as error:
+        _form_error(form, error)
+        return _step_page(request, project, step, image_form=form, status=error.status)
+    messages.success(request, _("Picture added to step %(position)s.") % {"position": step.position})
+    return redirect(reverse("projects:step_edit", args=[project.slug, step.pk]) + "#pictures")
+
+
+@login_required
+@require_POST
+def step_image_delete(request, slug, pk, image_pk):
+    project = _editable(request, slug)
+    step = _step_of(project, pk)
+    image = next((image for image in step.images.all() if image.pk == image_pk), None)
+    if image is None:
+        raise Http404
+    try:
+        attachments.step_image_remove(image=image, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    messages.success(request, _("Picture removed."))
+    return redirect(reverse("projects:step_edit", args=[project.slug, step.pk]) + "#pictures")
+
+
+# --- comments, reports, moderation ------------------------------------------------
+
+
+@login_required
+@require_POST
+def comment_add(request, slug):
+    form = CommentForm(request.POST, auto_id="comment-%s")
+    if not form.is_valid():
+        return project_detail(request, slug, comment_form=form, status=400)
+    project = _readable(request, slug)
+    try:
+        comment = moderation.comment_add(project=project, by=request.user, body=form.cleaned_data["body"])
+    except DomainError as error:
+        _form_error(form, error)
+        return project_detail(request, slug, comment_form=form, status=error.status)
+    messages.success(request, _("Comment published."))
+    return redirect(f"{project.get_absolute_url()}#comment-{comment.pk}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request, slug):
+    """GET: the form; POST: the report. `?comment=<id>` reports one comment of the project."""
+    project = _readable(request, slug)
+    comment = None
+    comment_id = request.GET.get("comment") or request.POST.get("comment")
+    if comment_id:
+        comment = next((item for item in project.visible_comments if str(item.pk) == str(comment_id)), None)
+        if comment is None:
+            raise Http404
+    form = ReportForm(request.POST or None, auto_id="report-%s")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                moderation.report_create(
+                    by=request.user, project=project, comment=comment, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                _form_error(form, error)
+                status = error.status
+            else:
+                messages.success(request, _("Thank you: the lab's moderators will look at it."))
+                return redirect(project.get_absolute_url())
+    context = {"project": project, "comment": comment, "form": form}
+    return render(request, "projects/report.html", context, status=status)
+
+
+@login_required
+def moderation_page(request):
+    """The moderation queue of the labs the user moderates; 403 for everyone else."""
+    if not labs_where(request.user, Action.MODERATE, Lab.objects.all()).exists():
+        raise PermissionDenied
+    context = {**moderation_queue(request.user), "hide_form": HideForm(auto_id=False)}
+    return render(request, "projects/moderation.html", context)
+
+
+def _moderated(request, action, *args, **kwargs):
+    """Run a moderation service; its refusal comes back as a message, and the queue is shown again."""
+    try:
+        action(*args, by=request.user, **kwargs)
+    except DomainError as error:
+        if error.status == 403:
+            raise PermissionDenied(error.message) from None
+        messages.error(request, error.message)
+        return False
+    return True
+
+
+def _back(request, fallback):
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else fallback)
+
+
+@login_required
+@require_POST
+def moderate_project(request, slug, verb):
+    project = Project.objects.filter(slug=slug).defer("search_vector", "search_text").first()
+    if project is None:
+        raise Http404
+    if verb == "hide":
+        done = _moderated(request, moderation.project_hide, project=project, reason=request.POST.get("reason", ""))
+        if done:
+            messages.success(request, _("“%(title)s” is hidden.") % {"title": project.title})
+    else:
+        if _moderated(request, moderation.project_restore, project=project):
+            messages.success(request, _("“%(title)s” is public again.") % {"title": project.title})
+    return _back(request, reverse("projects:moderation"))
+
+
+@login_required
+@require_POST
+def moderate_comment(request, pk, verb):
+    comment = Comment.objects.select_related("project").filter(pk=pk).first()
+    if comment is None:
+        raise Http404
+    if verb == "hide":
+        done = _moderated(request, moderation.comment_hide, comment=comment, reason=request.POST.get("reason", ""))
+        if done:
+            messages.success(request, _("Comment hidden."))
+    elif _moderated(request, moderation.comment_restore, comment=comment):
+        messages.success(request, _("Comment restored."))
+    return _back(request, reverse("projects:moderation"))
+
+
+@login_required
+@require_POST
+def dismiss_report(request, pk):
+    report = Report.objects.select_related("project").filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    if _moderated(request, moderation.report_dismiss, report=report):
+        messages.success(request, _("Report dismissed."))
+    return redirect("projects:moderation")

@@ -16,6 +16,7 @@ def _plain_http_test_server():
         CSRF_COOKIE_SECURE=False,
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+            "project_files": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
         ALLOWED_HOSTS=["testserver", "localhost", "127.0.0.1"],

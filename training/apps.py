@@ -9,6 +9,7 @@ class TrainingConfig(AppConfig):
     def ready(self):
         from bookings.calendar import register_lab_event_source
         from fablab.core.periodic import register_job
+        from training import invalidation  # noqa: F401 (connects the signal receivers)
         from training.calendar import sessions_as_lab_events
 
         register_lab_event_source(sessions_as_lab_events)
@@ -19,9 +20,13 @@ class TrainingConfig(AppConfig):
             "training.cancel_sessions_under_minimum",
             lambda: f"{len(sessions_cancel_under_minimum())} session(s) cancelled",
         )
-        from training.lapse import qualifications_lapse
+        from training.lapse import qualifications_expiry_remind, qualifications_lapse
 
         register_job("training.qualifications_lapse", lambda: str(qualifications_lapse()))
+        register_job(
+            "training.qualifications_expiring",
+            lambda: f"{qualifications_expiry_remind()} expiry reminder(s) sent",
+        )
         from fablab.billing import fulfilment
         from fablab.billing.models import ProductKind
         from training.payments import SeatFulfilment

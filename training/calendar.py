@@ -7,7 +7,7 @@ from `TrainingConfig.ready()`: `register_lab_event_source(sessions_as_lab_events
 from django.conf import settings
 from django.urls import reverse
 
-from bookings.calendar import LabEvent, calendar_uid
+from bookings.calendar import LabEvent, calendar_uid, event_ics_attachment
 from training.models import Session, SessionStatus
 
 
@@ -42,3 +42,23 @@ def sessions_as_lab_events(lab, *, since, until):
             # The model keeps no time of cancellation: the feed's daily stamp stands in for it.
             last_modified=None if cancelled else session.created_at,
         )
+
+
+def enrollment_ics_attachment(enrollment, *, method: str) -> tuple[str, str, str]:
+    """The seat as an event in the member's calendar: REQUEST on enrollment, CANCEL when it ends.
+
+    The UID is the enrollment's (not the session's, which the lab feed uses), so
+    a member subscribed to both sees the seat and the public event apart.
+    """
+    session = enrollment.session
+    return event_ics_attachment(
+        uid=calendar_uid("training-enrollment", enrollment.pk),
+        summary=f"{session.course.title} — {session.lab.name}",
+        start=session.start,
+        end=session.end,
+        lab=session.lab,
+        attendee=enrollment.member,
+        method=method,
+        sequence=0 if method == "REQUEST" else 1,
+        url=session_url(session),
+    )

@@ -17,13 +17,14 @@ import dataclasses
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import DateTimeField, F, OuterRef, Q, Subquery
+from django.db.models import DateTimeField, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from bookings.models import Booking, BookingKind, BookingStatus
-from fablab.core.email import email_user
 from fablab.core.locking import lock_rows
+from fablab.labs.models import Lab
+from fablab.notifications.services import notify
 from machines.models import Qualification
 from machines.services import MachineError, machine_locked, qualification_revoke
 from training.models import QualificationReminder
@@ -124,8 +125,9 @@ def _remind(qualification, *, activity, lapses_at, now):
         if QualificationReminder.objects.filter(qualification=live, sent_at__gte=activity).exists():
             return False
         QualificationReminder.objects.update_or_create(qualification=live, defaults={"sent_at": now})
-        email_user(
+        notify(
             qualification.user,
+            "qualification_lapse_reminder",
             "training/email/qualification_reminder",
             _context(qualification, lapses_at=lapses_at, months=qualification.machine.lab.qualification_lapse_months),
         )
@@ -153,5 +155,44 @@ def _lapse(qualification, *, now):
             qualification_revoke(qualification=qualification, by=None, reason=reason)
         except MachineError:  # withdrawn meanwhile, by staff or another run
             return False
-        email_user(qualification.user, "training/email/qualification_lapsed", _context(qualification, months=months))
+        notify(
+            qualification.user,
+            "qualification_lapsed",
+            "training/email/qualification_lapsed",
+            _context(qualification, months=months),
+        )
     return True
+
+
+def qualifications_expiry_remind(*, now=None) -> int:
+    """Tell members whose qualification reaches its expiry date soon. Idempotent.
+
+    The notice comes the lab's `qualification_reminder_days` before the date
+    (the same setting as the lapse reminder: one "warn me this long before"
+    per lab), once per expiry date: the sent-log of `fablab.notifications`
+    keeps a second run from sending it again, and a renewed qualification
+    (a new date) is announced again.
+    """
+    now = now or timezone.now()
+    longest = Lab.objects.aggregate(days=Max("qualification_reminder_days"))["days"] or 0
+    expiring = (
+        Qualification.objects.filter(
+            revoked_at__isnull=True, expires_at__gt=now, expires_at__lte=now + dt.timedelta(days=longest)
+        )
+        .select_related("user", "machine__lab")
+        .order_by("expires_at", "pk")
+    )
+    sent = 0
+    for qualification in expiring:
+        days = qualification.machine.lab.qualification_reminder_days
+        if not days or qualification.expires_at - dt.timedelta(days=days) > now:
+            continue
+        with transaction.atomic():
+            sent += notify(
+                qualification.user,
+                "qualification_expiring",
+                "training/email/qualification_expiring",
+                _context(qualification),
+                once_key=f"qualification:{qualification.pk}:{qualification.expires_at.isoformat()}",
+            )
+    return sent

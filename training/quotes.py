@@ -10,13 +10,12 @@ date set) belong to `training.workshops.registration_send_quote`.
 import calendar
 import datetime as dt
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
 from fablab.billing.amounts import format_money, format_rate, line_amounts
-from fablab.core.email import email_on_commit
 from fablab.core.locking import lock_rows
+from fablab.notifications.services import notify_address
 from training.models import QuoteSequence
 
 # How long a quote binds the lab, from its date.
@@ -124,11 +123,13 @@ def notify_quote(registration):
     with translation.override(registration.language):
         context = {
             "registration": registration,
-            "site_url": settings.SITE_URL,
             "total": format_money(quote_amounts(registration).incl_tax_cents, "EUR", registration.language),
             "valid_until": formats.date_format(quote_valid_until(registration), "DATE_FORMAT"),
         }
-        subject = " ".join(render_to_string("training/workshops/email/quote_subject.txt", context).split())
-        body = render_to_string("training/workshops/email/quote.txt", context)
-        html = render_to_string("training/workshops/email/quote.html", context)
-    email_on_commit(subject=subject, body=body, html=html, to=[registration.teacher_email])
+    notify_address(
+        registration.teacher_email,
+        "school_request",
+        "training/workshops/email/quote",
+        context,
+        language=registration.language,
+    )

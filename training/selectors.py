@@ -38,7 +38,9 @@ def sessions_upcoming(lab=None):
 
 def courses_published():
     return Course.objects.filter(is_published=True).prefetch_related(
-        "qualifies_for", Prefetch("sessions", queryset=sessions_upcoming(), to_attr="upcoming_sessions")
+        "qualifies_for",
+        "prerequisites",
+        Prefetch("sessions", queryset=sessions_upcoming(), to_attr="upcoming_sessions"),
     )
 
 

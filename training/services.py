@@ -39,6 +39,7 @@ from training.notifications import (
     notify_enrollment_cancelled,
     notify_seat_offered,
     notify_session_cancelled,
+    notify_session_under_minimum,
 )
 
 logger = logging.getLogger(__name__)
@@ -331,8 +332,11 @@ def sessions_cancel_under_minimum(*, now=None):
     for session in upcoming:
         if session.start - dt.timedelta(days=session.course.min_headcount_days) > now:
             continue
-        if seats_taken(session) < session.course.min_headcount:
-            cancelled.append(session_cancel(session=session, by=None, reason=_("Not enough participants.")))
+        taken = seats_taken(session)
+        if taken < session.course.min_headcount:
+            with transaction.atomic():
+                cancelled.append(session_cancel(session=session, by=None, reason=_("Not enough participants.")))
+                notify_session_under_minimum(session, seats_taken=taken)
     return cancelled
 
 

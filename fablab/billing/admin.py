@@ -12,10 +12,38 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from fablab.audit.admin import AuditHistoryAdminMixin
 from fablab.billing.amounts import format_money
-from fablab.billing.models import CreditPack, Invoice, InvoiceLine, Order, OrderLine, Payment, StripeEvent
-from fablab.labs.models import Lab
-from fablab.labs.permissions import Action, labs_where
+from fablab.billing.models import (
+    AccountingPeriod,
+    CreditLot,
+    CreditPack,
+    Invoice,
+    InvoiceChain,
+    InvoiceLine,
+    InvoiceSequence,
+    Order,
+    OrderLine,
+    Payment,
+    StripeEvent,
+)
+from fablab.labs.admin_scope import LAB_PATHS, LabScopedAdminMixin
+from fablab.labs.permissions import Action
+
+
+class BillingAdmin(LabScopedAdminMixin, admin.ModelAdmin):
+    lab_action = Action.MANAGE_BILLING
+
+
+class ReadOnlyBillingAdmin(BillingAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -37,6 +65,9 @@ class InvoiceLineInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        return True  # shown inside their parent, whose admin is scoped to the user's labs
+
     def has_change_permission(self, request, obj=None):
         return False
 
@@ -45,7 +76,7 @@ class InvoiceLineInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(AuditHistoryAdminMixin, ReadOnlyBillingAdmin):
     """Read-only: documents are issued by the services and corrected by credit notes only."""
 
     list_display = ["number", "kind", "lab", "issued_at", "buyer_name", "total_incl_tax", "pdf_link"]
@@ -85,21 +116,6 @@ class InvoiceAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
 
-    def get_queryset(self, request):
-        invoices = super().get_queryset(request)
-        if request.user.is_superuser:
-            return invoices
-        return invoices.filter(lab__in=labs_where(request.user, Action.MANAGE_BILLING, Lab.objects.all()))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("total including tax"))
     def total_incl_tax(self, invoice):
         return format_money(invoice.total_incl_tax_cents, invoice.currency, get_language() or "fr")
@@ -126,27 +142,14 @@ class InvoiceAdmin(admin.ModelAdmin):
 # --- Credit packs, orders, payments and Stripe events ------------------------------------
 
 
-def _managed_labs(request):
-    return labs_where(request.user, Action.MANAGE_BILLING, Lab.objects.all())
-
-
 @admin.register(CreditPack)
-class CreditPackAdmin(admin.ModelAdmin):
+class CreditPackAdmin(BillingAdmin):
     """Packs are configured here; the price includes VAT and must be invoiceable to the cent (model check)."""
 
     list_display = ["name", "lab", "minutes", "price", "vat_rate_bp", "validity_days", "is_active"]
     list_filter = ["lab", "is_active"]
     search_fields = ["name"]
     list_select_related = ["lab"]
-
-    def get_queryset(self, request):
-        packs = super().get_queryset(request)
-        return packs if request.user.is_superuser else packs.filter(lab__in=_managed_labs(request))
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "lab" and not request.user.is_superuser:
-            kwargs["queryset"] = _managed_labs(request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return False  # ordered packs are referenced by order lines: take a pack off sale instead
@@ -193,7 +196,7 @@ class PaymentInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(AuditHistoryAdminMixin, ReadOnlyBillingAdmin):
     """Read-only: orders change through the services (payment pages, webhook), never by hand."""
 
     list_display = ["__str__", "lab", "buyer", "status", "created_at", "total", "invoice"]
@@ -224,26 +227,13 @@ class OrderAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
 
-    def get_queryset(self, request):
-        orders = super().get_queryset(request)
-        return orders if request.user.is_superuser else orders.filter(lab__in=_managed_labs(request))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("total including tax"))
     def total(self, order):
         return format_money(order.total_incl_tax_cents, order.currency, get_language() or "fr")
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyBillingAdmin):
     """What Stripe told us, once per event, to trace a payment (events naming no order: superusers only)."""
 
     list_display = ["event_id", "type", "outcome", "order", "received_at", "processed_at"]
@@ -253,15 +243,76 @@ class StripeEventAdmin(admin.ModelAdmin):
     fields = ["event_id", "type", "livemode", "outcome", "order", "received_at", "processed_at", "payload"]
     readonly_fields = fields
 
-    def get_queryset(self, request):
-        events = super().get_queryset(request)
-        return events if request.user.is_superuser else events.filter(order__lab__in=_managed_labs(request))
+    lab_field = "order__lab"
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyBillingAdmin):
+    """Read-only: payments are recorded on the staff payments page or by the Stripe webhook."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    lab_field = "order__lab"
+    list_display = ["received_at", "order", "kind", "method", "amount_cents", "recorded_by", "reference"]
+    list_filter = ["kind", "method", "order__lab"]
+    search_fields = ["=order__id", "reference", "stripe_id"]
+    date_hierarchy = "received_at"
+    list_select_related = ["order", "recorded_by"]
+
+
+@admin.register(CreditLot)
+class CreditLotAdmin(ReadOnlyBillingAdmin):
+    """Read-only: purchased minutes and their expiry, written when a pack is paid."""
+
+    lab_field = "account__lab"
+    list_display = ["account", "minutes", "purchased_at", "expires_at", "reversed_minutes", "expired_minutes"]
+    list_select_related = ["account__user", "account__lab"]
+    list_filter = ["account__lab"]
+    search_fields = ["account__user__email"]
+
+
+@admin.register(InvoiceSequence)
+class InvoiceSequenceAdmin(ReadOnlyBillingAdmin):
+    """Read-only: the last number used per lab, kind and year (moved only by the issuing services)."""
+
+    list_display = ["lab", "kind", "year", "last_number"]
+    list_filter = ["lab", "kind", "year"]
+    search_fields = ["lab__name"]
+    list_select_related = ["lab"]
+
+
+@admin.register(InvoiceChain)
+class InvoiceChainAdmin(ReadOnlyBillingAdmin):
+    """Read-only: the head of each lab's hash chain (`manage.py verify_invoices` checks it)."""
+
+    list_display = ["lab", "length", "head_hash"]
+    search_fields = ["lab__name"]
+    list_select_related = ["lab"]
+
+
+LAB_PATHS[CreditPack] = "lab"
+LAB_PATHS[Order] = "lab"
+LAB_PATHS[Invoice] = "lab"
+
+
+@admin.register(AccountingPeriod)
+class AccountingPeriodAdmin(ReadOnlyBillingAdmin):
+    """Read-only: periods are closed from the payments pages, which write the archive."""
+
+    list_display = ["lab", "kind", "first_day", "last_day", "documents", "closed_at", "closed_by"]
+    list_filter = ["kind", "lab"]
+    list_select_related = ["lab", "closed_by"]
+    date_hierarchy = "first_day"
+    fields = [
+        "lab",
+        "kind",
+        "first_day",
+        "last_day",
+        "position",
+        "documents",
+        "closed_at",
+        "closed_by",
+        "archive",
+        "archive_sha256",
+        "previous_checksum",
+        "checksum",
+    ]
+    readonly_fields = fields

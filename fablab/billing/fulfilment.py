@@ -13,7 +13,7 @@ and opens orders holding lines of that kind with `orders.order_open(...)`.
 Billing calls the handler inside the transaction that changes the order, with
 the order row locked: a handler may raise a DomainError to refuse (everything
 rolls back), keeps to quick database work, and queues any mail with
-`transaction.on_commit` (e.g. `fablab.core.email.email_user`).
+`transaction.on_commit` (e.g. `fablab.notifications.services.notify`).
 """
 
 from abc import ABC, abstractmethod

@@ -5,16 +5,16 @@ arguments are JSON (text attachments only), and the legal copy is served from
 the order page to its buyer.
 """
 
-from fablab.core.email import email_user
+from fablab.notifications.services import notify
 
 
 def notify_order_paid(order):
-    email_user(order.buyer, "billing/email/order_paid", {"order": order, "invoice": order.invoice})
+    notify(order.buyer, "payment_received", "billing/email/order_paid", {"order": order, "invoice": order.invoice})
 
 
 def notify_order_invoiced(order):
-    email_user(order.buyer, "billing/email/order_invoiced", {"order": order, "invoice": order.invoice})
+    notify(order.buyer, "invoice_issued", "billing/email/order_invoiced", {"order": order, "invoice": order.invoice})
 
 
 def notify_order_refunded(order, amount_cents):
-    email_user(order.buyer, "billing/email/order_refunded", {"order": order, "amount_cents": amount_cents})
+    notify(order.buyer, "refund_issued", "billing/email/order_refunded", {"order": order, "amount_cents": amount_cents})

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from fablab.audit.services import audit_record
 from fablab.billing import fulfilment, stripe_api
 from fablab.billing.amounts import excl_tax_from_incl, format_money, tax_cents
 from fablab.billing.models import (
@@ -359,6 +360,13 @@ def payment_record_offline(*, order, method, amount_cents, by, reference="", not
             recorded_by=by,
             reference=reference.strip(),
             note=note.strip(),
+        )
+        audit_record(
+            actor=by,
+            action="order.payment_recorded",
+            target=order,
+            lab=order.lab_id,
+            changes={"amount_cents": amount_cents, "method": method},
         )
         if amount_cents == remaining:
             order_mark_paid(order=order, paid_at=received_at, method=method, by=by)

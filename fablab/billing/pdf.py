@@ -1,4 +1,4 @@
-"""The PDF of an issued document (WeasyPrint), in the document's own language.
+"""The PDF of an issued document (WeasyPrint, then Factur-X), in the document's own language.
 
 Rendered once, inside the issuing transaction, from the same values that are
 hashed into the chain; the stored bytes are the legal copy, never re-rendered.
@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
 from fablab.billing.amounts import format_money, format_rate, vat_breakdown
+from fablab.billing.einvoice import facturx_pdf
 from fablab.billing.legal import LEGAL_MENTIONS
 from fablab.billing.models import InvoiceKind
 
@@ -68,7 +69,8 @@ def render_invoice_html(invoice, lines) -> str:
 
 
 def render_invoice_pdf(invoice, lines) -> bytes:
-    """A4 PDF of `invoice` (saved or not) with its `lines`."""
+    """A4 Factur-X PDF (PDF/A-3b with the EN 16931 XML inside) of `invoice`, saved or not, with its `lines`."""
     from weasyprint import HTML  # imported on first use: it loads Pango, which takes a moment
 
-    return HTML(string=render_invoice_html(invoice, lines)).write_pdf()
+    printed = HTML(string=render_invoice_html(invoice, lines)).write_pdf(pdf_variant="pdf/a-3b")
+    return facturx_pdf(invoice, lines, printed, country=invoice.lab.country)

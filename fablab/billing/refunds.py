@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fablab.audit.services import audit_record
 from fablab.billing import fulfilment, stripe_api
 from fablab.billing.amounts import vat_exact_parts
 from fablab.billing.models import OrderStatus, Payment, PaymentKind, PaymentMethod
@@ -33,13 +34,22 @@ REFUNDABLE = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
 
 
 def order_refund_record(
-    *, order, amount_cents, refunded_at=None, method=PaymentMethod.CARD, stripe_refund_id=None, by=None
+    *,
+    order,
+    amount_cents,
+    refunded_at=None,
+    method=PaymentMethod.CARD,
+    stripe_refund_id=None,
+    reference="",
+    by=None,
 ) -> Payment:
     """Record a refund of `amount_cents` (VAT included) on a paid order, with its credit note and line shares.
 
     Refunding more than what was paid and not yet refunded is refused. Called
     by the Stripe webhook for each refund Stripe reports (its id is recorded
-    once), with the order already locked by the caller or not.
+    once), with the order already locked by the caller or not, and by staff for
+    money given back at the desk (cash, cheque, transfer; `reference` is printed
+    on the credit note).
     """
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
         raise BillingError(gettext_lazy("The amount must be more than zero."), code="bad_amount", field="amount_cents")
@@ -71,7 +81,7 @@ def order_refund_record(
             raise ConflictError(gettext_lazy("This refund is already recorded."), code="already_recorded") from error
         lines = list(order.lines.all())
         shares = _shares(lines, amount_cents)
-        _credit_note(order, lines, shares, amount_cents, reference=stripe_refund_id or "", by=by)
+        _credit_note(order, lines, shares, amount_cents, reference=stripe_refund_id or reference.strip(), by=by)
         for line, share in shares:
             line.order = order
             line.refunded_cents += share["incl"]
@@ -80,6 +90,9 @@ def order_refund_record(
             fulfilment.handler_for(line.kind).refunded(line, by=by)
         order.status = OrderStatus.REFUNDED if amount_cents == left else OrderStatus.PARTIALLY_REFUNDED
         order.save(update_fields=["status"])
+        audit_record(
+            actor=by, action="order.refunded", target=order, lab=order.lab_id, changes={"amount_cents": amount_cents}
+        )
         notify_order_refunded(order, amount_cents)
     return payment
 

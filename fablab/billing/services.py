@@ -28,11 +28,13 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from fablab.audit.services import audit_record
 from fablab.billing import pdf
 from fablab.billing.amounts import format_money, format_rate, line_amounts
 from fablab.billing.chain import canonical_content, chain_hash, sha256_hex
 from fablab.billing.models import (
     VAT_RATES_BP,
+    AccountingPeriod,
     Invoice,
     InvoiceChain,
     InvoiceKind,
@@ -101,7 +103,7 @@ def invoice_issue(
         if instant is not None and (not isinstance(instant, dt.datetime) or timezone.is_naive(instant)):
             raise BillingError(_("Give the time with its time zone."), code="naive_time", field=name)
     with transaction.atomic():
-        chain = _chain_locked(lab)
+        chain = chain_locked(lab)
         return _issue(
             chain=chain,
             kind=InvoiceKind.INVOICE,
@@ -141,7 +143,7 @@ def credit_note_issue(*, invoice: Invoice, reason: str, lines: list[LineInput] |
         ]
     _check_lines(lines, credit_note=True, allowed_rates={line.vat_rate_bp for line in invoiced})
     with transaction.atomic():
-        chain = _chain_locked(invoice.lab)
+        chain = chain_locked(invoice.lab)
         # Under the chain lock no other credit note of this invoice can be issued meanwhile.
         _check_remaining_credit(invoice, invoiced, lines)
         return _issue(
@@ -170,7 +172,7 @@ def credit_note_issue(*, invoice: Invoice, reason: str, lines: list[LineInput] |
 # --- The issuing path ---------------------------------------------------------
 
 
-def _chain_locked(lab) -> InvoiceChain:
+def chain_locked(lab) -> InvoiceChain:
     """The lab's chain head, created if needed and locked until the transaction ends."""
     chain, _created = InvoiceChain.objects.get_or_create(lab=lab)
     return lock_rows(InvoiceChain.objects.filter(pk=chain.pk).select_related("lab")).get()
@@ -185,6 +187,13 @@ def _issue(*, chain, kind, lines, issued_at, due_days, fields, by, corrects=None
     lab = chain.lab
     issued_at = _issue_instant(chain, issued_at)
     local_day = timezone.localtime(issued_at, lab.tz).date()
+    if AccountingPeriod.objects.filter(lab=lab, first_day__lte=local_day, last_day__gte=local_day).exists():
+        raise BillingError(
+            _("The accounting period of %(day)s is closed: no document can be dated in it any more.")
+            % {"day": local_day.isoformat()},
+            code="period_closed",
+            field="issued_at",
+        )
     sequence = _sequence_locked(lab, kind, local_day.year)
     sequence.last_number += 1
     invoice = Invoice(
@@ -226,6 +235,13 @@ def _issue(*, chain, kind, lines, issued_at, due_days, fields, by, corrects=None
         with contextlib.suppress(Exception):  # the original error is the one to report
             invoice.pdf.storage.delete(invoice.pdf.name)  # no legal copy without its row
         raise
+    audit_record(
+        actor=by,
+        action="invoice.credit_note_issued" if corrects else "invoice.issued",
+        target=invoice,
+        lab=lab,
+        changes={"number": invoice.number, "amount_cents": invoice.total_incl_tax_cents},
+    )
     return invoice
 
 

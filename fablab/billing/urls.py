@@ -21,4 +21,7 @@ urlpatterns = [
     path("staff/orders/<int:pk>/payment/", views.staff_record_payment, name="staff_payment"),
     path("staff/orders/<int:pk>/mandate/", views.staff_issue_mandate, name="staff_mandate"),
     path("staff/orders/<int:pk>/cancel/", views.staff_cancel, name="staff_cancel"),
+    path("staff/orders/<int:pk>/refund/", views.staff_refund, name="staff_refund"),
+    path("staff/periods/", views.staff_periods, name="periods"),
+    path("staff/periods/<int:pk>/archive.zip", views.staff_period_archive, name="period_archive"),
 ]

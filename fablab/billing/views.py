@@ -5,6 +5,8 @@ webhook answers Stripe in plain JSON (200 done or duplicate, 400 forged,
 503 try again).
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,9 +23,18 @@ from django.views.decorators.http import require_POST
 from fablab.billing import stripe_api
 from fablab.billing.checkout import WebhookRetryLater, WebhookSignatureError, checkout_start, stripe_webhook_handle
 from fablab.billing.exports import accounting_csv, export_filename
-from fablab.billing.forms import BuyPackForm, MandateForm, OfflinePaymentForm
-from fablab.billing.models import Order, OrderStatus
-from fablab.billing.orders import order_cancel, order_create, order_issue_for_mandate, payment_record_offline
+from fablab.billing.forms import BuyPackForm, DeskRefundForm, MandateForm, OfflinePaymentForm, PeriodCloseForm
+from fablab.billing.models import AccountingPeriod, Order, OrderStatus
+from fablab.billing.orders import (
+    order_cancel,
+    order_create,
+    order_issue_for_mandate,
+    paid_cents,
+    payment_record_offline,
+    refunded_cents,
+)
+from fablab.billing.periods import period_close
+from fablab.billing.refunds import REFUNDABLE, order_refund_record
 from fablab.billing.selectors import (
     credit_packs_on_sale,
     invoices_visible_to,
@@ -247,6 +258,64 @@ def staff_cancel(request, pk):
     else:
         messages.success(request, _("Order %(reference)s is cancelled.") % {"reference": order.reference})
     return _back_to_staff(order)
+
+
+@login_required
+def staff_refund(request, pk):
+    """Money given back at the desk (cash, cheque, transfer): the credit note, and what was bought taken back."""
+    order = _staff_order(request, pk)
+    if order.status not in REFUNDABLE:
+        raise Http404
+    refundable_cents = paid_cents(order) - refunded_cents(order)
+    form = DeskRefundForm(request.POST or None, initial={"amount": Decimal(refundable_cents) / 100})
+    if request.method == "POST" and form.is_valid():
+        try:
+            order_refund_record(
+                order=order,
+                amount_cents=form.amount_cents,
+                method=form.cleaned_data["method"],
+                reference=form.cleaned_data["reference"],
+                by=request.user,
+            )
+        except DomainError as error:
+            form.add_error("amount" if error.field == "amount_cents" else None, error.message)
+        else:
+            messages.success(request, _("Refund recorded for order %(reference)s.") % {"reference": order.reference})
+            return _back_to_staff(order)
+    context = {"order": order, "form": form, "refundable_cents": refundable_cents}
+    return render(request, "billing/staff_refund.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def staff_periods(request):
+    """The lab's closed periods with their archives, and closing the next one."""
+    labs = _managed_labs(request.user)
+    lab = get_object_or_404(
+        labs, slug=request.GET.get("lab") or request.POST.get("lab") or getattr(labs.first(), "slug", "")
+    )
+    form = PeriodCloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            period = period_close(lab=lab, by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                _("The period is closed: %(count)s documents archived.") % {"count": period.documents},
+            )
+            return redirect(f"{reverse('billing:periods')}?lab={lab.slug}")
+    periods = AccountingPeriod.objects.filter(lab=lab).select_related("closed_by")
+    context = {"lab": lab, "labs": labs, "form": form, "periods": periods}
+    return render(request, "billing/staff_periods.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def staff_period_archive(request, pk):
+    periods = AccountingPeriod.objects.select_related("lab")
+    period = get_object_or_404(periods, pk=pk, lab__in=_managed_labs(request.user))
+    filename = f"{period.lab.slug}-{period.kind}-{period.first_day:%Y-%m}.zip"
+    return FileResponse(period.archive.open("rb"), content_type="application/zip", filename=filename)
 
 
 class AccountingExportForm(forms.Form):

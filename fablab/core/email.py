@@ -1,15 +1,14 @@
 """Outgoing email: always sent by a background task, after the transaction commits.
 
 A failing mail server must never roll back the booking or payment that caused
-the message, and a rolled-back transaction must never send one.
+the message, and a rolled-back transaction must never send one. This is the
+transport; what to send to whom goes through `fablab.notifications.services.notify`.
 """
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.tasks import task
-from django.template.loader import render_to_string
-from django.utils import translation
 
 
 @task()
@@ -36,13 +35,3 @@ def email_on_commit(*, subject, body, to, html=None, from_email=None, attachment
         "attachments": [list(item) for item in attachments],
     }
     transaction.on_commit(lambda: send_email.enqueue(**kwargs))
-
-
-def email_user(user, template, context, *, attachments=()):
-    """Render `<template>_subject.txt`, `.txt` and `.html` in the user's language and queue it."""
-    with translation.override(user.preferred_language):
-        context = {"user": user, "site_url": settings.SITE_URL, **context}
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
-    email_on_commit(subject=subject, body=body, html=html, to=[user.email], attachments=attachments)

@@ -1,7 +1,12 @@
 """Who hears about credits (sent after the commit)."""
 
-from fablab.core.email import email_user
+from fablab.notifications.services import notify
 
 
 def notify_contribution_reviewed(contribution):
-    email_user(contribution.member, "credits/email/contribution_reviewed", {"contribution": contribution})
+    notify(
+        contribution.member,
+        "contribution_reviewed",
+        "credits/email/contribution_reviewed",
+        {"contribution": contribution},
+    )

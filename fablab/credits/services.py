@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fablab.audit.services import audit_record
 from fablab.core.errors import ConflictError, DomainError, NotAllowedError
 from fablab.core.locking import lock_rows
 from fablab.credits.models import Contribution, ContributionStatus, CreditAccount, EntryKind, LedgerEntry
@@ -101,6 +102,13 @@ def contribution_approve(*, contribution, by):
             author=by,
             memo=contribution.description[:255],
         )
+        audit_record(
+            actor=by,
+            action="contribution.approved",
+            target=contribution,
+            lab=contribution.lab_id,
+            changes={"minutes": contribution.minutes},
+        )
         notify_contribution_reviewed(contribution)
     return contribution
 
@@ -118,6 +126,7 @@ def contribution_refuse(*, contribution, by, reason):
         contribution.reviewed_at = timezone.now()
         contribution.refusal_reason = reason.strip()
         contribution.save(update_fields=["status", "reviewed_by", "reviewed_at", "refusal_reason"])
+        audit_record(actor=by, action="contribution.refused", target=contribution, lab=contribution.lab_id)
         notify_contribution_reviewed(contribution)
     return contribution
 
@@ -132,7 +141,11 @@ def credits_adjust(*, member, lab, minutes, memo, by):
             field="memo",
         )
     kind = EntryKind.GRANT if minutes > 0 else EntryKind.ADJUSTMENT
-    return ledger_write(user=member, lab=lab, minutes=minutes, kind=kind, author=by, memo=memo.strip())
+    with transaction.atomic():
+        entry = ledger_write(user=member, lab=lab, minutes=minutes, kind=kind, author=by, memo=memo.strip())
+        action = "credits.granted" if minutes > 0 else "credits.adjusted"
+        audit_record(actor=by, action=action, target=entry.account, lab=lab, changes={"minutes": minutes})
+    return entry
 
 
 def credits_set_overdraft(*, member, lab, minutes, by):
@@ -144,8 +157,10 @@ def credits_set_overdraft(*, member, lab, minutes, by):
         account = credit_account_locked(user=member, lab=lab)
         if account.balance_minutes < -minutes:
             raise CreditError(_("The balance is already below this overdraft."), code="below_overdraft")
+        changes = {"from": account.overdraft_minutes, "to": minutes}
         account.overdraft_minutes = minutes
         account.save(update_fields=["overdraft_minutes", "updated_at"])
+        audit_record(actor=by, action="credits.overdraft_set", target=account, lab=lab, changes=changes)
     return account
 
 

@@ -6,12 +6,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fablab.audit.selectors import audit_history, audit_target_q
 from fablab.core.errors import DomainError
 from fablab.credits.forms import AdjustmentForm, ContributionForm, RefusalForm
-from fablab.credits.models import ContributionStatus, CreditAccount
+from fablab.credits.models import Contribution, ContributionStatus, CreditAccount
 from fablab.credits.selectors import balances_for_user, contributions_visible_to, entries_for_user
 from fablab.credits.services import contribution_approve, contribution_log, contribution_refuse, credits_adjust
 from fablab.labs.models import Lab
@@ -85,7 +87,16 @@ def staff_member_credits(request, user_id):
     lab, labs = _managed_lab(request)
     account = get_object_or_404(CreditAccount.objects.select_related("user", "lab"), lab=lab, user_id=user_id)
     entries = Paginator(entries_for_user(account.user, lab=lab), 50).get_page(request.GET.get("page"))
-    context = {"lab": lab, "labs": labs, "account": account, "member": account.user, "entries": entries}
+    contributions = Contribution.objects.filter(member_id=user_id, lab=lab).values("pk")
+    history = audit_history(account, extra=audit_target_q(Contribution, contributions))
+    context = {
+        "lab": lab,
+        "labs": labs,
+        "account": account,
+        "member": account.user,
+        "entries": entries,
+        "history": history,
+    }
     return render(request, "credits/staff_member_credits.html", context)
 
 
@@ -106,4 +117,9 @@ def contribution_review(request, pk, decision):
                 messages.success(request, _("Refused: the member is told why."))
     except DomainError as error:
         messages.error(request, error.message)
-    return redirect(f"{reverse('credits:staff')}?lab={contribution.lab.slug}")
+    # The staff dashboard lists contributions too and sends its own address back.
+    target = request.POST.get("next", "")
+    host = {request.get_host()}
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=host, require_https=request.is_secure()):
+        target = f"{reverse('credits:staff')}?lab={contribution.lab.slug}"
+    return redirect(target)

@@ -41,12 +41,12 @@ class TestVerifyInvoices:
     def test_an_intact_chain_exits_0(self, documents, capsys):
         status, out, err = verify(capsys)
         assert status == 0
-        assert "5 invoices verified, chain intact" in out
+        assert "5 invoices and 0 period archives verified, chains intact" in out
         assert err == ""
 
     def test_no_invoice_at_all_is_an_intact_chain(self, capsys):
         status, out, _err = verify(capsys)
-        assert (status, out.strip()) == (0, "0 invoices verified, chain intact")
+        assert (status, out.strip()) == (0, "0 invoices and 0 period archives verified, chains intact")
 
     def test_a_field_changed_behind_the_services_back_exits_1_naming_the_invoice(self, documents, capsys):
         first, second = documents
@@ -98,4 +98,4 @@ class TestVerifyInvoices:
     def test_it_verifies_one_lab_on_request(self, documents):
         out = io.StringIO()
         call_command("verify_invoices", "--lab", documents[0].lab.slug, stdout=out)
-        assert "4 invoices verified, chain intact" in out.getvalue()
+        assert "4 invoices and 0 period archives verified, chains intact" in out.getvalue()

@@ -1,7 +1,7 @@
 import pytest
 from django.db import transaction
 
-from fablab.core.email import email_on_commit, email_user
+from fablab.core.email import email_on_commit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,19 +30,3 @@ class TestEmailOnCommit:
         message = mailoutbox[0]
         assert message.alternatives[0][1] == "text/html"
         assert message.attachments[0][0] == "event.ics"
-
-
-class TestEmailUser:
-    def test_it_renders_in_the_recipients_language(self, mailoutbox, tmp_path, settings):
-        from tests.factories import UserFactory
-
-        template_dir = tmp_path / "mail"
-        template_dir.mkdir()
-        (template_dir / "hello_subject.txt").write_text("{% load i18n %}{% get_current_language as l %}Hi {{ l }}")
-        (template_dir / "hello.txt").write_text("Hello {{ user.full_name }}")
-        (template_dir / "hello.html").write_text("<p>Hello</p>")
-        settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
-        user = UserFactory(preferred_language="fr", full_name="Zoé")
-        email_user(user, "mail/hello", {})
-        assert mailoutbox[0].subject == "Hi fr"
-        assert mailoutbox[0].body == "Hello Zoé"

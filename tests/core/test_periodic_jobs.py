@@ -33,3 +33,14 @@ class TestRunPeriodicJobs:
     def test_it_refuses_an_unknown_job(self):
         with pytest.raises(CommandError):
             call_command("run_periodic_jobs", "nope")
+
+    def test_it_hands_the_jobs_to_the_task_worker_on_request(self, frozen_now, machine, member, capsys):
+        """With the immediate backend the queued job runs at once; with django-tasks-db, in `db_worker`."""
+        machine.no_show_release_minutes = 10
+        machine.save()
+        booking = booking_create(member=member, machine=machine, start=utc(2026, 3, 24, 9), end=utc(2026, 3, 24, 10))
+        with time_machine.travel(utc(2026, 3, 24, 9, 15), tick=False):
+            call_command("run_periodic_jobs", "bookings.release_no_shows", enqueue=True)
+        assert "bookings.release_no_shows: queued" in capsys.readouterr().out
+        booking.refresh_from_db()
+        assert booking.status == BookingStatus.NO_SHOW

@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from projects.models import Difficulty, Material, Project, ProjectStatus, Step, Tag
+from projects.models import Difficulty, Material, Project, ProjectFile, ProjectStatus, Step, StepImage, Tag
 from projects.services import _reindex
 from tests.factories import LabFactory, UserFactory
 
@@ -79,3 +79,33 @@ class MaterialFactory(factory.django.DjangoModelFactory):
     position = factory.LazyAttribute(lambda material: material.project.materials.count() + 1)
     item = factory.Sequence(lambda n: f"Item {n}")
     quantity = 1
+
+
+class ProjectFileFactory(factory.django.DjangoModelFactory):
+    """A file row pointing at a stored name (nothing written): for pages and query counts."""
+
+    class Meta:
+        model = ProjectFile
+
+    project = factory.SubFactory(ProjectFactory)
+    position = factory.LazyAttribute(lambda file: file.project.files.count() + 1)
+    name = factory.Sequence(lambda n: f"part-{n}.stl")
+    stored = factory.Sequence(lambda n: f"projects/files/{n:032x}")
+    kind = "stl"
+    size_bytes = 1234
+    sha256 = "0" * 64
+
+
+class StepImageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StepImage
+
+    step = factory.SubFactory(StepFactory)
+    position = factory.LazyAttribute(lambda image: image.step.images.count() + 1)
+    image = factory.Sequence(lambda n: f"projects/steps/picture-{n}.webp")
+    width = 1600
+    height = 1200
+    thumbnail = factory.Sequence(lambda n: f"projects/steps/thumbnails/picture-{n}.webp")
+    thumbnail_width = 400
+    thumbnail_height = 300
+    alt = "The parts laid out"

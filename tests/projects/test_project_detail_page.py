@@ -3,9 +3,17 @@
 import pytest
 from django.urls import reverse
 
-from projects.models import Project, ProjectStatus
+from projects.models import Comment, Project, ProjectStatus
 from tests.factories import MachineFactory, UserFactory
-from tests.projects.factories import DraftFactory, MaterialFactory, ProjectFactory, StepFactory, TagFactory
+from tests.projects.factories import (
+    DraftFactory,
+    MaterialFactory,
+    ProjectFactory,
+    ProjectFileFactory,
+    StepFactory,
+    StepImageFactory,
+    TagFactory,
+)
 from tests.projects.test_project_create import jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
@@ -110,17 +118,25 @@ class TestProjectDetailPage:
     def test_it_runs_the_same_number_of_queries_for_few_or_many_steps(self, client, world, django_assert_num_queries):
         project = ProjectFactory(lab=world.lab, steps=["A"], tags=[TagFactory(name="a")])
         get(client, project)
-        with django_assert_num_queries(7):  # project, collaborators, machines, tags, steps, materials, remixes
+        # project, collaborators, machines, tags, steps, their pictures, materials, files, comments, remixes
+        with django_assert_num_queries(10):
             get(client, project)
         for index in range(20):
-            StepFactory(project=project)
+            step = StepFactory(project=project)
+            StepImageFactory(step=step)
+            ProjectFileFactory(project=project)
+            Comment.objects.create(project=project, author=UserFactory(), body=f"Comment {index}")
             MaterialFactory(project=project)
             ProjectFactory(remixed_from=project)
             project.tags.add(TagFactory(name=f"tag {index}"))
             project.machines.add(MachineFactory(lab=world.other_lab))
             project.collaborators.add(UserFactory())
-        with django_assert_num_queries(7):
-            assert get(client, project).content.decode().count('class="project-step"') == 21
+        with django_assert_num_queries(10):
+            content = get(client, project).content.decode()
+        assert content.count('class="project-comment"') == 20
+        assert content.count('class="project-step"') == 21
+        assert content.count("The parts laid out") == 40  # in its step and in the gallery
+        assert content.count("/files/") == 20
 
 
 class TestDraftVisibility:

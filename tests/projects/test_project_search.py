@@ -114,7 +114,6 @@ class TestProjectSearch:
     def test_it_excludes_words_with_a_minus(self, catalogue):
         assert titles("lamp -engrave") == ["Plywood lamp"]
 
-    @postgresql_only
     def test_it_understands_or(self, catalogue):
         assert sorted(titles("engrave or servomoteur")) == ["Découpe d'un robot", "Finger-joint box"]
 
@@ -168,3 +167,83 @@ class TestSearchLimit:
         assert len(titles("")) == 4  # browsing without words is not limited
         content = client.get("/projects/", {"q": "lamp"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "The 2 most recent matching projects: add words or filters to narrow the search." in content
+
+
+# The same words give the same projects on PostgreSQL and on SQLite (FTS5): the suite runs
+# on both, and each line below must hold on each.
+SAME_ON_BOTH = [
+    ("lamp", ["Finger-joint box", "Plywood lamp"]),
+    ("LAMP", ["Finger-joint box", "Plywood lamp"]),
+    ("plywood", ["Finger-joint box", "Plywood lamp"]),
+    ("plywood glue", ["Plywood lamp"]),
+    ("plywood robot", []),
+    ('"plywood lamp"', ["Plywood lamp"]),
+    ("lamp -engrave", ["Plywood lamp"]),
+    ("-engrave lamp", ["Plywood lamp"]),
+    ("-lamp", ["Découpe d'un robot"]),
+    ("engrave or servomoteur", ["Découpe d'un robot", "Finger-joint box"]),
+    ("lid or bras", ["Découpe d'un robot", "Finger-joint box"]),
+    ("glue or lid -lamp", ["Plywood lamp"]),  # glue | (lid & !lamp), as tsquery reads it
+    ("decoupe", ["Découpe d'un robot"]),
+    ("boxes", ["Finger-joint box"]),
+    ("panels", ["Plywood lamp"]),
+    ("led strip", ["Plywood lamp"]),
+    ("storage", ["Finger-joint box"]),
+    ('"', []),
+    ("or", []),
+    ("zzz", []),
+]
+
+
+class TestSameResultsOnBothDatabases:
+    @pytest.mark.parametrize(("query", "expected"), SAME_ON_BOTH, ids=[query for query, _ in SAME_ON_BOTH])
+    def test_it_finds_the_same_projects(self, catalogue, query, expected):
+        assert sorted(titles(query)) == expected
+
+    def test_title_matches_rank_first_on_both(self, catalogue):
+        assert titles("lamp")[0] == "Plywood lamp"
+        assert titles("box")[0] == "Finger-joint box"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 table is SQLite's")
+class TestSqliteFullTextTable:
+    def rows(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid, a FROM projects_project_fts ORDER BY rowid")
+            return cursor.fetchall()
+
+    def test_the_services_keep_it_in_step(self, world, catalogue):
+        from projects.services import project_update
+
+        lamp = catalogue["lamp"]
+        project_update(project=lamp, by=world.member, title="Birch lantern")
+        assert (lamp.pk, "birch lantern") in self.rows()
+        assert titles("lantern") == ["Birch lantern"]
+        assert titles("plywood") == ["Finger-joint box"] or "Birch lantern" in titles("plywood")
+
+    def test_a_deleted_project_leaves_no_row(self, catalogue):
+        catalogue["box"].delete()
+        assert catalogue["box"].pk not in [rowid for rowid, _ in self.rows()]
+
+
+class TestFtsQuery:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("lamp", ('"lamp"', [])),
+            ("Lampe Découpe", ('"lampe" AND "decoupe"', [])),
+            ('"plywood lamp" glue', ('"plywood lamp" AND "glue"', [])),
+            ("a or b", ('"a" OR "b"', [])),
+            ("or a", ('"a"', [])),
+            ("a -b", ('"a" NOT "b"', [])),
+            ("-b a", ('"a" NOT "b"', [])),
+            ("-b", ("", ["b"])),
+            ('say "hi', ('"say" AND "hi"', [])),
+            ('x"y', ('"x""y"', [])),
+            ("% _ *", ("", [])),
+        ],
+    )
+    def test_it_reads_websearch_syntax(self, text, expected):
+        from projects.search import fts_query
+
+        assert fts_query(text) == expected

@@ -3,14 +3,16 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from fablab.billing.models import Invoice
+from fablab.billing.models import AccountingPeriod, Invoice
+from fablab.billing.periods import archive_problems
 from fablab.billing.selectors import invoice_chain_problems
 from fablab.labs.models import Lab
 
 
 class Command(BaseCommand):
     help = (
-        "Check that no issued invoice or credit note was changed, removed or had its PDF replaced. "
+        "Check that no issued invoice or credit note was changed, removed or had its PDF replaced, "
+        "and that no closed period's archive was. "
         "Prints the first broken document of each lab and exits with status 1 if any."
     )
 
@@ -25,10 +27,15 @@ class Command(BaseCommand):
                 raise CommandError(f"No lab with the slug {options['lab']!r}.")
         # Operators' scripts read this output: it stays in English.
         with translation.override("en"):
-            problems = invoice_chain_problems(lab=lab)
+            problems = invoice_chain_problems(lab=lab) + archive_problems(lab=lab)
         if problems:
             for problem in problems:
                 self.stdout.write(problem)
-            raise CommandError(f"{len(problems)} broken invoice chain(s): see above.", returncode=1)
+            raise CommandError(f"{len(problems)} broken invoice or archive chain(s): see above.", returncode=1)
         documents = Invoice.objects.filter(lab=lab) if lab else Invoice.objects.all()
-        self.stdout.write(self.style.SUCCESS(f"{documents.count()} invoices verified, chain intact"))
+        periods = AccountingPeriod.objects.filter(lab=lab) if lab else AccountingPeriod.objects.all()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{documents.count()} invoices and {periods.count()} period archives verified, chains intact"
+            )
+        )

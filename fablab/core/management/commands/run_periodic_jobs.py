@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from fablab.core.periodic import jobs
+from fablab.core.periodic import jobs, run_job
 
 
 class Command(BaseCommand):
@@ -11,8 +11,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("names", nargs="*", help="Only these jobs (default: all).")
         parser.add_argument("--list", action="store_true", help="List the jobs and exit.")
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Queue each job for the task worker instead of running it here."
+        )
 
-    def handle(self, *args, names, list, **options):
+    def handle(self, *args, names, list, enqueue, **options):
         available = jobs()
         if list:
             for name in available:
@@ -24,4 +27,8 @@ class Command(BaseCommand):
         for name, job in available.items():
             if names and name not in names:
                 continue
-            self.stdout.write(f"{name}: {job()}")
+            if enqueue:
+                result = run_job.enqueue(name)
+                self.stdout.write(f"{name}: queued ({result.id})")
+            else:
+                self.stdout.write(f"{name}: {job()}")
