@@ -233,6 +233,8 @@ STAFF_PATH_PREFIXES = (
     "/payments/staff/",
     "/trainings/qualifications/",
 )
+# Staff pages whose address does not start with a fixed prefix (regular expressions).
+STAFF_PATH_PATTERNS = (r"^/trainings/sessions/\d+/(roster|sign-in-sheet)",)
 
 # --- REST API ------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,3 +1,5 @@
+import re
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -35,11 +37,17 @@ class StaffTwoFactorMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.staff_patterns = [re.compile(pattern) for pattern in getattr(settings, "STAFF_PATH_PATTERNS", ())]
+
+    def is_staff_page(self, path):
+        return path.startswith(settings.STAFF_PATH_PREFIXES) or any(
+            pattern.match(path) for pattern in self.staff_patterns
+        )
 
     def __call__(self, request):
         if (
             settings.STAFF_MFA_REQUIRED
-            and request.path.startswith(settings.STAFF_PATH_PREFIXES)
+            and self.is_staff_page(request.path)
             and request.user.is_authenticated
             and (request.user.is_staff or is_staff_anywhere(request.user))
             and not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()

@@ -37,3 +37,12 @@ class TestDeployment:
         result = run_manage("check", env=env)
         assert result.returncode != 0
         assert "SECRET_KEY" in result.stderr
+
+    def test_no_secret_is_written_in_the_settings(self):
+        """Keys, passwords and tokens come from the environment only: none has a literal default."""
+        import re
+
+        source = (ROOT / "fablab" / "settings.py").read_text()
+        literals = re.findall(r'(SECRET|PASSWORD|TOKEN|API_KEY)\w*\s*=\s*env\.\w+\([^)]*default="([^"]+)"', source)
+        assert literals == []
+        assert "sk_live" not in source and "whsec_" not in source

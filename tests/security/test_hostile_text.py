@@ -32,7 +32,7 @@ APP_LABELS = {"accounts", "labs", "credits", "billing", "machines", "bookings", 
 # Append-only or hash-chained rows (database triggers refuse UPDATE), and Stripe's own records.
 SKIPPED_MODELS = {"LedgerEntry", "Invoice", "InvoiceLine", "StripeEvent", "Payment"}
 STRUCTURAL = re.compile(
-    r"slug|email|token|code|number|hash|currency|country|zone|url|licence|phone|reference|key|uai|vat|iban|postal|language|sha|ical|uid"
+    r"slug|email|token|code|number|hash|currency|country|zone|url|licence|phone|reference|key|uai|vat|iban|postal|language|sha|ical|uid|password"
 )
 
 
@@ -140,6 +140,26 @@ def body_of(response):
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
+def issue_an_invoice_to_a_hostile_buyer():
+    """Issued invoices are frozen: a new one carries the poisoned names, paid with a hostile reference."""
+    from fablab.billing.models import Order
+    from fablab.billing.orders import order_create, payment_record_offline
+    from fablab.labs.models import Lab
+    from tests.billing.order_helpers import CreditPackFactory
+
+    lab = Lab.objects.get(slug="rennes")
+    pack = CreditPackFactory(lab=lab, name=CSV_PAYLOAD, minutes=60, price_cents=1_000, validity_days=365)
+    order = order_create(buyer=User.objects.get(email=pages.MEMBER_EMAIL), lab=lab, items=[(pack, 1)])
+    payment_record_offline(
+        order=order,
+        method="transfer",
+        amount_cents=order.total_incl_tax_cents,
+        by=User.objects.get(email=pages.STAFF_EMAIL),
+        reference=CSV_PAYLOAD,
+    )
+    assert Order.objects.get(pk=order.pk).invoice_id is not None
+
+
 def csv_cells(response):
     body = body_of(response)
     return [cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) for cell in row]
@@ -153,13 +173,14 @@ class TestCsvInjection:
     def test_no_cell_of_any_export_starts_a_formula(self):
         pages.seed()
         poison_every_free_text_field(lambda field: CSV_PAYLOAD)
+        issue_an_invoice_to_a_hostile_buyer()
         staff = client_for(pages.STAFF_EMAIL)
         exports = [
             (Client(), reverse("projects:export_csv")),
             (staff, reverse("billing:export") + "?lab=rennes&date_from=2000-01-01&date_to=2100-12-31"),
             (staff, reverse("workshops:report") + "?format=csv"),
         ]
-        checked = 0
+        checked, hostile_cells = 0, {}
         for client, url in exports:
             response = client.get(url)
             assert response.status_code == 200, url
@@ -169,4 +190,8 @@ class TestCsvInjection:
                     continue
                 assert not cell.startswith(tuple(hostile.CSV_INJECTION_STARTS)), f"{url}: {cell!r}"
                 checked += 1
+                hostile_cells[url] = hostile_cells.get(url, 0) + ("HYPERLINK" in cell)
         assert checked > 50
+        # The payload did reach every export (project texts, invoice buyer and payment reference,
+        # lab names), defused.
+        assert all(count >= 2 for count in hostile_cells.values()), hostile_cells
