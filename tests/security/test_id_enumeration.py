@@ -36,7 +36,7 @@ def _normalised(response):
     ):
         body = json.loads(response.content)
         body.pop("instance", None)
-        return response.status_code, body
+        return response.status_code, json.dumps(body, sort_keys=True)
     return response.status_code, None
 
 

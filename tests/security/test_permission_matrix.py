@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.security.cast import NOW, ROLES, Cast
 from tests.security.matrix_harness import row, visit
 
+
 def _none(c, r):
     return {}
 
@@ -65,9 +66,21 @@ TABLE = {
     "account_set_password": (_none, "L R R R R R R L", "L R R R R R R L"),
     "account_reset_password": (_none, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
     "account_confirm_login_code": (_none, "L R R R R R R L", "L R R R R R R L"),
-    "account_confirm_email": (lambda c, r: {"key": "made-up-key"}, "200 200 200 200 200 200 200 200", "404 404 404 404 404 404 404 404"),
-    "account_reset_password_from_key_done": (_none, "200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
-    "account_reset_password_from_key": (lambda c, r: {"uidb36": "1", "key": "made-up-key"}, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
+    "account_confirm_email": (
+        lambda c, r: {"key": "made-up-key"},
+        "200 200 200 200 200 200 200 200",
+        "404 404 404 404 404 404 404 404",
+    ),
+    "account_reset_password_from_key_done": (
+        _none,
+        "200 200 200 200 200 200 200 200",
+        "405 405 405 405 405 405 405 405",
+    ),
+    "account_reset_password_from_key": (
+        lambda c, r: {"uidb36": "1", "key": "made-up-key"},
+        "200 200 200 200 200 200 200 200",
+        "200 200 200 200 200 200 200 200",
+    ),
     "account_reset_password_done": (_none, "200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "mfa_index": (_none, "L 200 200 200 200 200 200 L", "L 405 405 405 405 405 405 L"),
     "mfa_authenticate": (_none, "L R R R R R R L", "L R R R R R R L"),
@@ -130,13 +143,29 @@ TABLE = {
     "credit-entry-list": (_none, "401 200 200 200 200 200 200 401", "401 405 405 405 405 405 405 401"),
     "credit-entry-detail": (_pk("ledger_entry"), "401 200 404 404 404 404 404 401", "401 405 405 405 405 405 405 401"),
     "credit-contribution-list": (_none, "401 200 200 200 200 200 200 401", "401 400 400 400 400 400 400 401"),
-    "credit-contribution-detail": (_pk("contribution"), "401 200 404 404 404 200 200 401", "401 405 405 405 405 405 405 401"),
-    "credit-contribution-approve": (_pk("contribution"), "401 405 405 405 405 405 405 401", "401 403 404 404 404 200 200 401"),
-    "credit-contribution-refuse": (_pk("contribution"), "401 405 405 405 405 405 405 401", "401 400 404 404 404 400 400 401"),
+    "credit-contribution-detail": (
+        _pk("contribution"),
+        "401 200 404 404 404 200 200 401",
+        "401 405 405 405 405 405 405 401",
+    ),
+    "credit-contribution-approve": (
+        _pk("contribution"),
+        "401 405 405 405 405 405 405 401",
+        "401 403 404 404 404 200 200 401",
+    ),
+    "credit-contribution-refuse": (
+        _pk("contribution"),
+        "401 405 405 405 405 405 405 401",
+        "401 400 404 404 404 400 400 401",
+    ),
     # pages of no app
     "healthz": (_none, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
     "sitemap": (_none, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
-    "django.contrib.sitemaps.views.sitemap": (lambda c, r: {"section": "projects"}, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
+    "django.contrib.sitemaps.views.sitemap": (
+        lambda c, r: {"section": "projects"},
+        "200 200 200 200 200 200 200 200",
+        "200 200 200 200 200 200 200 200",
+    ),
     "frontend:home": (_none, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
     "frontend:lab": (_slug("lab-a"), "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
     "frontend:legal": (_none, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
@@ -151,7 +180,11 @@ TABLE = {
     "bookings:waitlist_join": (_none, "L 404 404 404 404 404 404 L", "L 404 404 404 404 404 404 L"),
     "bookings:waitlist_leave": (_pk("waitlist_entry"), "L 405 405 405 405 405 405 L", "L R 404 404 404 404 404 L"),
     "bookings:offer": (_pk("waitlist_entry"), "L 200 404 404 404 404 404 L", "L 400 404 404 404 404 404 L"),
-    "bookings:check_in": (lambda c, r: {"code": c.booking.check_in_code}, "L 404 404 404 404 200 200 L", "L 404 404 404 404 400 400 L"),
+    "bookings:check_in": (
+        lambda c, r: {"code": c.booking.check_in_code},
+        "L 404 404 404 404 200 200 L",
+        "L 404 404 404 404 400 400 L",
+    ),
     "bookings:staff_day": (_none, "L 403 403 403 200 200 200 L", "L 403 403 403 200 200 200 L"),
     "bookings:block": (_none, "L 405 405 405 405 405 405 L", "L 403 403 403 400 400 400 L"),
     "bookings:book_for_member": (_none, "L 405 405 405 405 405 405 L", "L 403 403 403 400 400 400 L"),
@@ -161,7 +194,11 @@ TABLE = {
     # credits
     "credits:mine": (_none, "L 200 200 200 200 200 200 L", "L 200 200 200 200 200 200 L"),
     "credits:staff": (_none, "L 404 404 404 200 200 200 L", "L 404 404 404 200 200 200 L"),
-    "credits:staff_member": (lambda c, r: {"user_id": c.member.pk}, "L 404 404 404 404 200 200 L", "L 404 404 404 404 200 200 L"),
+    "credits:staff_member": (
+        lambda c, r: {"user_id": c.member.pk},
+        "L 404 404 404 404 200 200 L",
+        "L 404 404 404 404 200 200 L",
+    ),
     "credits:approve": (_pk("contribution"), "L 405 405 405 405 405 405 L", "L R 404 404 404 R R L"),
     "credits:refuse": (_pk("contribution"), "L 405 405 405 405 405 405 L", "L R 404 404 404 R R L"),
     # trainings
@@ -178,7 +215,11 @@ TABLE = {
     "training:certificate": (_pk("enrollment"), "L 404 404 404 404 404 404 L", "L 405 405 405 405 405 405 L"),
     "training:qualifications": (_none, "L 403 403 403 200 200 200 L", "L 405 405 405 405 405 405 L"),
     "training:qualification_grant": (_none, "L 405 405 405 405 405 405 L", "L 403 403 403 400 400 400 L"),
-    "training:qualification_revoke": (_pk("qualification"), "L 405 405 405 405 405 405 L", "L 403 403 403 404 400 400 L"),
+    "training:qualification_revoke": (
+        _pk("qualification"),
+        "L 405 405 405 405 405 405 L",
+        "L 403 403 403 404 400 400 L",
+    ),
     # school workshops
     "workshops:list": (_none, "200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "workshops:follow": (_teacher_link, "404 404 404 404 404 404 404 200", "405 405 405 405 405 405 405 405"),
@@ -202,21 +243,49 @@ TABLE = {
     "projects:export_json": (_none, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
     "projects:export_csv": (_none, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
     "projects:feed": (_none, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
-    "projects:lab_feed": (lambda c, r: {"lab": "lab-a"}, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
-    "projects:tag_feed": (lambda c, r: {"tag": "wood"}, "404 404 404 404 404 404 404 404", "404 404 404 404 404 404 404 404"),
+    "projects:lab_feed": (
+        lambda c, r: {"lab": "lab-a"},
+        "200 200 200 200 200 200 200 200",
+        "200 200 200 200 200 200 200 200",
+    ),
+    "projects:tag_feed": (
+        lambda c, r: {"tag": "wood"},
+        "404 404 404 404 404 404 404 404",
+        "404 404 404 404 404 404 404 404",
+    ),
     "projects:detail": (_slug("lamp"), "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
     "projects:edit": (_slug("lamp"), "L 200 403 403 403 403 403 L", "L 400 403 403 403 403 403 L"),
     "projects:publish": (_slug("secret-draft"), "L 405 405 405 405 405 405 L", "L 400 404 404 404 403 403 L"),
     "projects:unpublish": (_slug("lamp"), "L 405 405 405 405 405 405 L", "L R 403 403 403 403 403 L"),
     "projects:remix": (_slug("lamp"), "L 405 405 405 405 405 405 L", "L R R R R R R L"),
     "projects:step_add": (_slug("lamp"), "L 405 405 405 405 405 405 L", "L 400 403 403 403 403 403 L"),
-    "projects:step_edit": (lambda c, r: {"slug": "lamp", "pk": c.step.pk}, "L 200 403 403 403 403 403 L", "L 400 403 403 403 403 403 L"),
-    "projects:step_delete": (lambda c, r: {"slug": "lamp", "pk": c.step.pk}, "L 200 403 403 403 403 403 L", "L R 403 403 403 403 403 L"),
-    "projects:step_move": (lambda c, r: {"slug": "lamp", "pk": c.step.pk}, "L 405 405 405 405 405 405 L", "L 400 403 403 403 403 403 L"),
+    "projects:step_edit": (
+        lambda c, r: {"slug": "lamp", "pk": c.step.pk},
+        "L 200 403 403 403 403 403 L",
+        "L 400 403 403 403 403 403 L",
+    ),
+    "projects:step_delete": (
+        lambda c, r: {"slug": "lamp", "pk": c.step.pk},
+        "L 200 403 403 403 403 403 L",
+        "L R 403 403 403 403 403 L",
+    ),
+    "projects:step_move": (
+        lambda c, r: {"slug": "lamp", "pk": c.step.pk},
+        "L 405 405 405 405 405 405 L",
+        "L 400 403 403 403 403 403 L",
+    ),
     "projects:material_add": (_slug("lamp"), "L 405 405 405 405 405 405 L", "L 400 403 403 403 403 403 L"),
-    "projects:material_delete": (lambda c, r: {"slug": "lamp", "pk": c.material.pk}, "L 405 405 405 405 405 405 L", "L R 403 403 403 403 403 L"),
+    "projects:material_delete": (
+        lambda c, r: {"slug": "lamp", "pk": c.material.pk},
+        "L 405 405 405 405 405 405 L",
+        "L R 403 403 403 403 403 L",
+    ),
     "projects:collaborator_add": (_slug("lamp"), "L 405 405 405 405 405 405 L", "L 400 403 403 403 403 403 L"),
-    "projects:collaborator_remove": (lambda c, r: {"slug": "lamp", "pk": c.collaborator.pk}, "L 405 405 405 405 405 405 L", "L R 403 403 403 403 403 L"),
+    "projects:collaborator_remove": (
+        lambda c, r: {"slug": "lamp", "pk": c.collaborator.pk},
+        "L 405 405 405 405 405 405 L",
+        "L R 403 403 403 403 403 L",
+    ),
     # payments
     "billing:stripe_webhook": (_none, "405 405 405 405 405 405 405 405", "400 400 400 400 400 400 400 400"),
     "billing:credit_packs": (_none, "200 200 200 200 200 200 200 200", "L 200 200 200 200 200 200 L"),
@@ -262,7 +331,7 @@ def admin_paths():
 
 def _model_pages(model):
     info = (model._meta.app_label, model._meta.model_name)
-    return ["%s_%s_changelist" % info, "%s_%s_add" % info]
+    return [f"{info[0]}_{info[1]}_changelist", f"{info[0]}_{info[1]}_add"]
 
 
 @time_machine.travel(NOW, tick=False)
