@@ -22,7 +22,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.security.cast import NOW, ROLES, Cast
-from tests.security.matrix_harness import row, visit
+from tests.security.matrix_harness import client_for, row, visit
 
 
 def _none(c, r):
@@ -344,8 +344,13 @@ class PermissionMatrixTests(TestCase):
         kwargs, expected_get, expected_post = TABLE[name]
         path_for = lambda cast, role: reverse(name, kwargs=kwargs(cast, role))  # noqa: E731
         api = path_for(self.cast, "member").startswith("/api/")
+        # One signed-in client per role for both methods (a POST that signs out comes last).
+        clients = {role: client_for(self.cast, role, api=api) for role in ROLES}
         self.assertEqual(
-            {"GET": row(self.cast, "GET", path_for, api=api), "POST": row(self.cast, "POST", path_for, api=api)},
+            {
+                "GET": row(self.cast, "GET", path_for, api=api, clients=clients),
+                "POST": row(self.cast, "POST", path_for, api=api, clients=clients),
+            },
             {"GET": expected_get, "POST": expected_post},
         )
 
@@ -355,9 +360,12 @@ class PermissionMatrixTests(TestCase):
 
     def test_the_admin_is_for_superusers_only(self):
         """Lab staff have no Django admin access (`is_staff` is for the platform's operators)."""
+        clients = {role: client_for(self.cast, role, api=False) for role in ROLES}
         for path in admin_paths():
             with self.subTest(path=path):
-                outcomes = {role: visit(self.cast, role, "GET", path, api=False) for role in ROLES}
+                outcomes = {
+                    role: visit(self.cast, role, "GET", path, api=False, client=clients[role]) for role in ROLES
+                }
                 superuser = outcomes.pop("superuser")
                 self.assertEqual(set(outcomes.values()), {"A"})
                 # Append-only models (ledger, invoices) refuse the add page even to superusers.
