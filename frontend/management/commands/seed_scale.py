@@ -105,7 +105,7 @@ def build(sizes, *, progress=True, stream=None):
             projects.build_projects(sizes, rng, labs, period, now, step)
             step.close()
         reset_sequences(_models())
-    if is_postgresql():
+    if is_postgresql() and not connection.in_atomic_block:
         # Fresh statistics, or the planner guesses on millions of rows; VACUUM for index-only scans.
         step = bar("vacuum analyze", 1)
         with connection.cursor() as cursor:
