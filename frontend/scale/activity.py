@@ -94,16 +94,18 @@ def build_bookings(sizes, rng, labs, machines, period, now, progress):
     kept = {}
     days_of_lab = {lab["id"]: open_days(lab, period) for lab in labs}
     written = 0
+    carry = 0  # bookings a full machine could not take, handed to the next one
     with Writer(Booking, BOOKING_FIELDS, progress=progress) as write:
         for number, machine in enumerate(machines):
             lab = machine["lab"]
             days = days_of_lab[lab["id"]]
             members = lab["members"] or lab["staff"]
-            wanted = sizes.bookings // len(machines) + (number < sizes.bookings % len(machines))
+            wanted = sizes.bookings // len(machines) + (number < sizes.bookings % len(machines)) + carry
+            carry = wanted
             if not days or not wanted:
                 continue
             base, extra = divmod(wanted, len(days))
-            extra_days = set(rng.sample(range(len(days)), extra))
+            extra_days = set(rng.sample(range(len(days)), min(extra, len(days))))
             carry = 0
             slot = dt.timedelta(minutes=machine["slot_minutes"])
             buffer = dt.timedelta(minutes=machine["buffer_minutes"])

@@ -1,7 +1,7 @@
 """Published projects with steps, materials, tags and machines, and their search columns.
 
 Words come from a 20,000-word vocabulary drawn with Zipf's law (a few words in
-many projects, most in few), so that searches meet both common and rare words.
+a fifth of the projects, most in few), so that searches meet both common and rare words.
 On PostgreSQL the rows go through a temporary table and are copied into
 `projects_project` with their tsvector computed in SQL, as `projects.search`
 defines it: every weight under both configurations.
@@ -27,6 +27,7 @@ jeu plateau gravure pochoir moule engrenage poulie moteur bois carton tissu brod
 """.split()
 SYLLABLES = "ba be bi bo bu da de di do du fa fe fi fo ka ke ki ko la le li lo ma me mi mo na ne ni no ra re ri ro sa se si so ta te ti to va ve vi vo za zo".split()  # noqa: E501
 STAGING = "scale_projects_staging"
+ZIPF_OFFSET = 300
 PROJECT_FIELDS = [
     "id",
     "title",
@@ -58,7 +59,9 @@ def vocabulary(rng, size=20_000):
         if word not in seen:
             seen.add(word)
             words.append(word)
-    weights = list(itertools.accumulate(1 / rank for rank in range(1, len(words) + 1)))
+    # Zipf-Mandelbrot: the offset stands for the stop words no index keeps, so that the
+    # most common word is in about one project in five, not in all of them.
+    weights = list(itertools.accumulate(1 / (rank + ZIPF_OFFSET) for rank in range(1, len(words) + 1)))
     return words, weights
 
 
