@@ -240,11 +240,3 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Only the lab's moderators read this."),
     )
-
-
-class HideForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=500,
-        help_text=_("The authors will read it."),
-    )
