@@ -214,7 +214,9 @@ class StepImageForm(forms.Form):
     image = forms.FileField(
         label=_("Picture"),
         help_text=_("JPEG, PNG or WebP, 10 MB at most. Location data is removed."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "data-preview": "image-preview"}
+        ),
     )
     alt = forms.CharField(
         label=_("Picture description"),
