@@ -214,7 +214,9 @@ class StepImageForm(forms.Form):
     image = forms.FileField(
         label=_("Picture"),
         help_text=_("JPEG, PNG or WebP, 10 MB at most. Location data is removed."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "data-preview": "image-preview"}
+        ),
     )
     alt = forms.CharField(
         label=_("Picture description"),
@@ -239,12 +241,4 @@ class ReportForm(forms.Form):
         max_length=1_000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Only the lab's moderators read this."),
-    )
-
-
-class HideForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=500,
-        help_text=_("The authors will read it."),
     )

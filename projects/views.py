@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,7 +27,6 @@ from projects import attachments, downloads, moderation, permissions, services
 from projects.forms import (
     CollaboratorForm,
     CommentForm,
-    HideForm,
     MaterialForm,
     ProjectFileForm,
     ProjectForm,
@@ -556,8 +556,7 @@ def moderation_page(request):
     """The moderation queue of the labs the user moderates; 403 for everyone else."""
     if not labs_where(request.user, Action.MODERATE, Lab.objects.all()).exists():
         raise PermissionDenied
-    context = {**moderation_queue(request.user), "hide_form": HideForm(auto_id=False)}
-    return render(request, "projects/moderation.html", context)
+    return render(request, "projects/moderation.html", moderation_queue(request.user))
 
 
 def _moderated(request, action, *args, **kwargs):
@@ -574,7 +573,8 @@ def _moderated(request, action, *args, **kwargs):
 
 def _back(request, fallback):
     target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else fallback)
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    return redirect(target if safe and target.startswith("/") else fallback)
 
 
 @login_required
