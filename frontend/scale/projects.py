@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from frontend.scale.writer import Ids, Writer, column, is_postgresql, table
 from projects.licences import LICENCES
 from projects.models import Difficulty, Material, Project, Step, Tag
-from projects.search import CONFIGS, MAX_PART_CHARACTERS, fold
+from projects.search import CONFIGS, FTS_TABLE, MAX_PART_CHARACTERS, fold
 
 MAKER_WORDS = """
 lamp box laser plywood acrylic arduino sensor printer filament stool shelf clock speaker drone robot
@@ -44,6 +44,7 @@ PROJECT_FIELDS = [
     "owner",
     "what_went_wrong",
     "status",
+    "hidden_reason",
     "published_at",
     "created_at",
     "updated_at",
@@ -88,13 +89,15 @@ def build_projects(sizes, rng, labs, period, now, progress):
     if postgresql:
         _create_staging()
     staging = {"into": STAGING, "extra": ["part_a", "part_b", "part_c", "part_d"]} if postgresql else {}
-    children = {"steps": [], "materials": [], "tags": [], "machines": []}
+    children = {"steps": [], "materials": [], "tags": [], "machines": [], "fts": []}
     # One COPY at a time on a connection: the projects first, then what hangs from them.
     with Writer(Project, PROJECT_FIELDS, progress=progress, **staging) as write_project:
         for _n in range(sizes.projects):
             write_project(_project(rng, phrase, project_ids.one(), labs, tags, start, span, children, ids))
     if postgresql:
         _copy_from_staging()
+    else:
+        _fill_fts(children["fts"])
     with Writer(Step, ["id", "project", "position", "title", "body"]) as write:
         for row in children["steps"]:
             write(row)
@@ -117,6 +120,15 @@ def _create_staging():
             f"''::text AS part_a, ''::text AS part_b, ''::text AS part_c, ''::text AS part_d "
             f"FROM {table(Project)} WITH NO DATA"
         )
+
+
+def _fill_fts(rows, batch=5_000):
+    """SQLite: the FTS5 rows `projects/search.py` queries, as `_reindex` writes them."""
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), batch):
+            cursor.executemany(
+                f"INSERT INTO {FTS_TABLE} (rowid, a, b, c, d) VALUES (%s, %s, %s, %s, %s)", rows[first : first + batch]
+            )
 
 
 def _copy_from_staging():
@@ -179,6 +191,7 @@ def _project(rng, phrase, project_id, labs, tags, start, span, children, ids):
         owner,
         wrong,
         "published",
+        "",
         published,
         published - dt.timedelta(days=rng.randint(1, 60)),
         published,
@@ -186,4 +199,6 @@ def _project(rng, phrase, project_id, labs, tags, start, span, children, ids):
     )
     if is_postgresql():
         row += (parts["A"], parts["B"], parts["C"], parts["D"])
+    else:
+        children["fts"].append((project_id, parts["A"], parts["B"], parts["C"], parts["D"]))
     return row
