@@ -73,5 +73,17 @@ postgres:
 messages: $(VENV)/.installed
 	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
+# Load benchmark (docs/performance.md): the app under gunicorn on the seeded network, driven by wrk.
+# A new database is created and filled by seed_scale first (about 10 minutes); 20 s per scenario then.
+BENCH_DB ?= fablab_scale
+BENCH_ARGS ?=
+bench: $(VENV)/.installed postgres
+	@command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
+	@if createdb -h 127.0.0.1 -U postgres $(BENCH_DB) 2>/dev/null; then \
+	  $(TEST_ENV) DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) $(PY) manage.py migrate --noinput -v0 && \
+	  $(TEST_ENV) ALLOW_DEMO_DATA=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) $(PY) manage.py seed_scale; \
+	fi
+	$(TEST_ENV) DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) $(PY) bench/load.py $(BENCH_ARGS)
+
 clean:
 	rm -rf staticfiles db-test-run.sqlite3 test-db.sqlite3*

@@ -10,7 +10,7 @@ from django.contrib import admin
 
 from fablab.labs.admin_scope import LabScopedAdminMixin
 from fablab.labs.permissions import Action
-from projects.models import Comment, Material, Project, ProjectFile, Report, Step, Tag
+from projects.models import Comment, Material, Project, ProjectFile, Report, Step, StepImage, Tag
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -129,3 +129,13 @@ class ReportAdmin(ReadOnlyAdmin):
     list_display = ["project", "comment", "reporter", "status", "outcome", "created_at"]
     list_filter = ["status", "outcome"]
     list_select_related = ["project", "comment", "reporter"]
+
+
+@admin.register(StepImage)
+class StepImageAdmin(ReadOnlyAdmin):
+    """Step pictures are added and removed on the step's page (projects/uploads), re-encoded there."""
+
+    lab_field = "step__project__lab"
+    list_display = ["step", "position", "alt", "width", "height"]
+    list_select_related = ["step__project"]
+    search_fields = ["step__project__title", "alt"]

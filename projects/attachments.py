@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,19 +72,7 @@ def project_file_add(*, project, by, upload) -> ProjectFile:
     with transaction.atomic():
         project = _locked(project)
         _require_author(project, by)
-        files = project.files.aggregate(total=Sum("size_bytes"))
-        count = project.files.count()
-        if count >= MAX_FILES:
-            raise ProjectError(
-                _("A project has at most %(count)s files.") % {"count": MAX_FILES}, code="too_many_files", field="file"
-            )
-        if (files["total"] or 0) + size > settings.PROJECT_FILES_MAX_BYTES:
-            raise ProjectError(
-                _("The project's files would pass %(limit)s MB in all. Remove a file or upload a smaller one.")
-                % {"limit": _megabytes(settings.PROJECT_FILES_MAX_BYTES)},
-                code="project_files_too_large",
-                field="file",
-            )
+        count = _check_room(project, size)
         project_file = ProjectFile(
             project=project,
             position=count + 1,
@@ -95,9 +83,8 @@ def project_file_add(*, project, by, upload) -> ProjectFile:
             uploaded_by=by,
             uploaded_at=timezone.now(),
         )
-        stored_name = f"projects/files/{secrets.token_hex(16)}"
         content.seek(0)
-        stored_name = storage.save(stored_name, content)
+        stored_name = storage.save(f"projects/files/{secrets.token_hex(16)}", content)
         # The file is written before its row: a failure to insert removes it again.
         try:
             project_file.stored.name = stored_name
@@ -109,6 +96,24 @@ def project_file_add(*, project, by, upload) -> ProjectFile:
             storage.delete(stored_name)
             raise
     return project_file
+
+
+def _check_room(project, size):
+    """The number of files the project has, or `ProjectError` when `size` more bytes do not fit.
+    Called under the project's row lock, so that two uploads cannot both take the last room."""
+    totals = project.files.aggregate(count=Count("pk"), total=Sum("size_bytes"))
+    if totals["count"] >= MAX_FILES:
+        raise ProjectError(
+            _("A project has at most %(count)s files.") % {"count": MAX_FILES}, code="too_many_files", field="file"
+        )
+    if (totals["total"] or 0) + size > settings.PROJECT_FILES_MAX_BYTES:
+        raise ProjectError(
+            _("The project's files would pass %(limit)s MB in all. Remove a file or upload a smaller one.")
+            % {"limit": _megabytes(settings.PROJECT_FILES_MAX_BYTES)},
+            code="project_files_too_large",
+            field="file",
+        )
+    return totals["count"]
 
 
 def project_file_remove(*, project_file, by) -> None:

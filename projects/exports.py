@@ -3,7 +3,8 @@
 Both are streamed: rows are read in chunks and written as they come, so the
 memory a download takes does not grow with the number of projects. The
 descriptions and steps are not included: they are on each project's page,
-under the project's licence.
+under the project's licence. The JSON lists each project's files (name, type,
+size, SHA-256, link) and its PDF and ZIP downloads; the CSV does not.
 """
 
 import csv
@@ -11,6 +12,7 @@ import datetime as dt
 import json
 
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from fablab.core.csv import Echo as _Echo
@@ -61,6 +63,18 @@ def project_record(project, absolute_url):
         if remixed_from and remixed_from.is_published
         else None,
         "cover": absolute_url(project.cover.url) if project.cover else None,
+        "documentation_pdf": absolute_url(reverse("projects:documentation_pdf", args=[project.slug])),
+        "files_zip": absolute_url(reverse("projects:files_zip", args=[project.slug])),
+        "files": [
+            {
+                "name": item.name,
+                "kind": item.kind,
+                "size_bytes": item.size_bytes,
+                "sha256": item.sha256,
+                "url": absolute_url(reverse("projects:file_download", args=[project.slug, item.pk, item.name])),
+            }
+            for item in project.files.all()
+        ],
         "published_at": _instant(project.published_at),
         "updated_at": _instant(project.updated_at),
     }

@@ -194,7 +194,7 @@ def _check_svg(upload):
             raise _unsafe_svg()
         for attribute, value in element.attrib.items():
             name = attribute.rsplit("}", 1)[-1].lower()
-            if name.startswith("on"):
+            if name.startswith("on") or "javascript:" in "".join(value.split()).lower():
                 raise _unsafe_svg()
             if (name == "href" or attribute == XLINK_HREF) and not value.strip().startswith("#"):
                 raise _unsafe_svg()

@@ -8,7 +8,7 @@ from fablab.labs.models import Lab
 from machines.selectors import machines_for_public
 from projects.licences import LICENCE_CHOICES
 from projects.models import Difficulty, Material, Project, Step
-from projects.selectors import Sort, facet_labs, facet_machines, facet_tag_choices, facet_tags
+from projects.selectors import Sort, facet_labs, facet_machines, facet_tag_choices, facet_tags, machines_for_author
 
 TAG_OPTIONS = 50
 
@@ -19,7 +19,10 @@ def _max_length(model, name):
 
 class MachineChoices(forms.ModelMultipleChoiceField):
     def label_from_instance(self, machine):
-        return f"{machine.name} ({machine.lab.name})"
+        label = f"{machine.name} ({machine.lab.name})"
+        if getattr(machine, "booked", False):
+            return _("%(machine)s — you booked it") % {"machine": label}
+        return label
 
 
 class ProjectForm(forms.Form):
@@ -85,6 +88,13 @@ class ProjectForm(forms.Form):
         required=False,
         help_text=_("What the cover image shows, for people who cannot see it."),
     )
+
+    def __init__(self, *args, author=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if author is not None:
+            # The machines the author booked come first: most likely the ones the project used.
+            self.fields["machines"].queryset = machines_for_author(author)
+            self.fields["machines"].help_text = _("Machines you booked come first.")
 
     @classmethod
     def initial_for(cls, project):
@@ -204,7 +214,9 @@ class StepImageForm(forms.Form):
     image = forms.FileField(
         label=_("Picture"),
         help_text=_("JPEG, PNG or WebP, 10 MB at most. Location data is removed."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "data-preview": "image-preview"}
+        ),
     )
     alt = forms.CharField(
         label=_("Picture description"),
@@ -229,12 +241,4 @@ class ReportForm(forms.Form):
         max_length=1_000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Only the lab's moderators read this."),
-    )
-
-
-class HideForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=500,
-        help_text=_("The authors will read it."),
     )

@@ -160,3 +160,12 @@ def _resolve(reports, *, by, outcome):
     reports.filter(status=ReportStatus.OPEN).update(
         status=ReportStatus.RESOLVED, outcome=outcome, resolved_by=by, resolved_at=timezone.now()
     )
+
+
+def comments_erase(sender=None, *, user, **kwargs):
+    """GDPR erasure (`privacy.account_erasing`): a person's comments and reports go with their account.
+
+    Unlike a project, shared under a licence and kept with "A member" as its author, a
+    comment is a personal message: nothing requires keeping it."""
+    Report.objects.filter(reporter=user).delete()
+    Comment.objects.filter(author=user).delete()

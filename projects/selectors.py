@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchRank
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -32,6 +33,7 @@ from fablab.core.locking import is_postgresql
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
 from machines.models import Machine
+from machines.selectors import machines_for_public
 from projects import permissions, search
 from projects.models import (
     Comment,
@@ -120,6 +122,8 @@ def project_search(query, filters=None):
             return projects.none()  # only punctuation: nothing to look for
         # Read once here, so that the page and its count do not both search again.
         newest = list(matches.order_by("-published_at", "-pk").values_list("pk", flat=True)[:MAX_SEARCH_RESULTS])
+        if not is_postgresql() and sort != Sort.MOST_REMIXED:
+            return FtsResults(projects, _fts_order(newest, query, relevance=sort == Sort.RELEVANCE))
         projects = _ranked(projects.filter(_pk_among(newest)), query)
     else:
         projects = _filtered(projects, filters)
@@ -168,17 +172,74 @@ def _ranked(projects, query):
     """`projects` (all matching `query`) with their `rank`, higher for better matches."""
     if is_postgresql():
         return projects.annotate(rank=SearchRank(F("search_vector"), search.search_query(query)))
+    return projects.annotate(rank=Value(0.0))  # SQLite, sorted by remixes: the rank is not used
+
+
+def _fts_order(newest, query, *, relevance):
+    """[(pk, rank)] of the `newest` matches, best first when `relevance`, else as given (SQLite).
+
+    bm25() is only computed inside the FTS5 query that matches: asking it for these
+    rows alone (a join, an IN) makes SQLite re-run the match per row. One pass over
+    the matches between the smallest and the largest id is far cheaper (FTS5 seeks
+    a rowid range; new projects have new ids, so the range is narrow); the rows
+    outside `newest` are dropped here. The ranks are those of a pass over the whole
+    table: bm25 takes its statistics from the whole index.
+    """
     expression, _excluded = search.fts_query(query)
-    if not expression:
-        return projects.annotate(rank=Value(0.0))
-    # bm25() only exists inside the FTS5 query that matched: hence a join to the FTS table, which
-    # only `extra` can express. The join adds no row: every project here matched already.
-    return projects.extra(
-        tables=[search.FTS_TABLE],
-        where=[f"{search.FTS_TABLE}.rowid = projects_project.id", f"{search.FTS_TABLE} MATCH %s"],
-        params=[expression],
-        select={"rank": search.FTS_RANK},
-    )
+    ranks = {}
+    if expression and newest:
+        wanted = set(newest)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, {search.FTS_RANK} FROM {search.FTS_TABLE} "
+                f"WHERE {search.FTS_TABLE} MATCH %s AND rowid BETWEEN %s AND %s",
+                [expression, min(newest), max(newest)],
+            )
+            ranks = {pk: rank for pk, rank in cursor.fetchall() if pk in wanted}
+    order = [(pk, ranks.get(pk, 0.0)) for pk in newest]
+    if relevance:
+        # Stable: equal ranks keep the newest first, as on PostgreSQL.
+        order.sort(key=lambda item: -item[1])
+    return order
+
+
+class FtsResults:
+    """The SQLite search result: a fixed order of at most `MAX_SEARCH_RESULTS` projects, of which
+    only the slice asked for (a page, a feed) is read, in one query plus its prefetches.
+
+    It offers what the list page, the API's pagination and the feed use of a queryset: `count()`,
+    `len()`, slicing, iteration. Each project carries its `rank`.
+    """
+
+    def __init__(self, projects, order):
+        self._projects = projects
+        self._order = order
+
+    def count(self):
+        return len(self._order)
+
+    def __len__(self):
+        return len(self._order)
+
+    def __bool__(self):
+        return bool(self._order)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._read(self._order[index])
+        return self._read([self._order[index]])[0]
+
+    def __iter__(self):
+        return iter(self._read(self._order))
+
+    def _read(self, order):
+        found = {project.pk: project for project in self._projects.filter(pk__in=[pk for pk, _ in order])}
+        projects = []
+        for pk, rank in order:
+            if pk in found:
+                found[pk].rank = rank
+                projects.append(found[pk])
+        return projects
 
 
 def _filtered(projects, filters):
@@ -328,6 +389,12 @@ def projects_for_export():
             Prefetch("collaborators", queryset=get_user_model().objects.only("pk", "full_name")),
             Prefetch("tags", queryset=Tag.objects.order_by("name")),
             Prefetch("machines", queryset=Machine.objects.only("pk", "name").order_by("name")),
+            Prefetch(
+                "files",
+                queryset=ProjectFile.objects.only("pk", "project_id", "name", "kind", "size_bytes", "sha256").order_by(
+                    "position"
+                ),
+            ),
         )
         .order_by("pk")
     )
@@ -346,6 +413,31 @@ def projects_for_personal_data(user):
         }
         for project in projects_of_author(user).order_by("created_at")
     ]
+
+
+def comments_for_personal_data(user):
+    """The GDPR export's section: the comments a person wrote and the reports they made."""
+    return {
+        "comments": [
+            {
+                "project": comment.project.slug,
+                "body": comment.body,
+                "created_at": comment.created_at.isoformat(),
+                "hidden": comment.hidden,
+            }
+            for comment in Comment.objects.filter(author=user).select_related("project").order_by("created_at")
+        ],
+        "reports": [
+            {
+                "project": report.project.slug,
+                "comment": report.comment_id,
+                "reason": report.reason,
+                "status": report.status,
+                "created_at": report.created_at.isoformat(),
+            }
+            for report in Report.objects.filter(reporter=user).select_related("project").order_by("created_at")
+        ],
+    }
 
 
 MODERATION_LIST_SIZE = 50
@@ -374,3 +466,19 @@ def moderation_queue(user):
         .order_by("-hidden_at")[:MODERATION_LIST_SIZE]
     )
     return {"reports": reports, "hidden_projects": hidden_projects, "hidden_comments": hidden_comments}
+
+
+# Bookings that mean the member used the machine. Named here rather than imported: bookings
+# sits beside projects, not under it, so projects only follows the `Machine.bookings` relation.
+USED_BOOKING_STATUSES = ("confirmed", "checked_in")
+
+
+def machines_for_author(user):
+    """The catalogue's machines for the editor, those `user` booked first (`booked` is True on them)."""
+    machines = machines_for_public()
+    if not user.is_authenticated:
+        return machines.annotate(booked=Value(False, output_field=BooleanField()))
+    booked = Machine.objects.filter(
+        pk=OuterRef("pk"), bookings__member=user, bookings__status__in=USED_BOOKING_STATUSES
+    )
+    return machines.annotate(booked=Exists(booked)).order_by("-booked", "lab__name", "name")

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,7 +27,6 @@ from projects import attachments, downloads, moderation, permissions, services
 from projects.forms import (
     CollaboratorForm,
     CommentForm,
-    HideForm,
     MaterialForm,
     ProjectFileForm,
     ProjectForm,
@@ -143,7 +143,7 @@ def _editor(request, project, *, status=200, error=None, **bound_forms):
         "project": project,
         "licence": project.licence_info,
         "project_form": bound_forms.get("project_form")
-        or ProjectForm(initial=ProjectForm.initial_for(project), auto_id="project-%s"),
+        or ProjectForm(initial=ProjectForm.initial_for(project), auto_id="project-%s", author=request.user),
         "step_form": bound_forms.get("step_form") or StepForm(auto_id="step-%s"),
         "material_form": bound_forms.get("material_form") or MaterialForm(auto_id="material-%s"),
         "collaborator_form": bound_forms.get("collaborator_form") or CollaboratorForm(auto_id="collaborator-%s"),
@@ -165,7 +165,7 @@ def _form_error(form, error):
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_new(request):
-    form = ProjectForm(request.POST or None, request.FILES or None, auto_id="project-%s")
+    form = ProjectForm(request.POST or None, request.FILES or None, auto_id="project-%s", author=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             project = services.project_create(owner=request.user, **form.service_fields())
@@ -184,7 +184,13 @@ def project_edit(request, slug):
     project = _editable(request, slug)
     if request.method == "GET":
         return _editor(request, project)
-    form = ProjectForm(request.POST, request.FILES, initial=ProjectForm.initial_for(project), auto_id="project-%s")
+    form = ProjectForm(
+        request.POST,
+        request.FILES,
+        initial=ProjectForm.initial_for(project),
+        auto_id="project-%s",
+        author=request.user,
+    )
     if not form.is_valid():
         return _editor(request, project, project_form=form, status=400)
     try:
@@ -550,8 +556,7 @@ def moderation_page(request):
     """The moderation queue of the labs the user moderates; 403 for everyone else."""
     if not labs_where(request.user, Action.MODERATE, Lab.objects.all()).exists():
         raise PermissionDenied
-    context = {**moderation_queue(request.user), "hide_form": HideForm(auto_id=False)}
-    return render(request, "projects/moderation.html", context)
+    return render(request, "projects/moderation.html", moderation_queue(request.user))
 
 
 def _moderated(request, action, *args, **kwargs):
@@ -568,7 +573,8 @@ def _moderated(request, action, *args, **kwargs):
 
 def _back(request, fallback):
     target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else fallback)
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    return redirect(target if safe and target.startswith("/") else fallback)
 
 
 @login_required

@@ -1,5 +1,7 @@
 """Billing over the API: invoices and credit notes (read-only), credit packs (public) and orders."""
 
+import json
+
 import django_filters
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -102,6 +104,8 @@ class PDFRenderer(renderers.BaseRenderer):
     render_style = "binary"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, dict):  # a problem document (404, 401…): JSON, as its content type says
+            return json.dumps(data, ensure_ascii=False).encode()
         return data
 
 

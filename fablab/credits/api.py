@@ -158,10 +158,12 @@ class ContributionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     @action(detail=True, methods=["post"])
     def refuse(self, request, pk=None):
         """Staff: refuse, with a reason the member reads."""
+        # Look the contribution up first: someone else's id is a 404 whatever the body says.
+        contribution = get_object_or_404(self.get_queryset(), pk=pk)
         refusal = RefusalSerializer(data=request.data)
         refusal.is_valid(raise_exception=True)
         contribution = contribution_refuse(
-            contribution=get_object_or_404(self.get_queryset(), pk=pk),
+            contribution=contribution,
             by=request.user,
             reason=refusal.validated_data["reason"],
         )

@@ -66,6 +66,13 @@ class TestInvoicesApi:
         assert response.status_code == 401
         assert response["Content-Type"] == "application/problem+json"
 
+    def test_the_pdf_endpoint_answers_a_refusal_with_a_readable_problem_document(self, api, world, invoice):
+        api.force_authenticate(world.other_member)
+        response = api.get(f"/api/v1/invoices/{invoice.pk}/pdf/")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["status"] == 404
+
     def test_the_pdf_endpoint_returns_the_stored_copy(self, api, world, invoice):
         with invoice.pdf.open("rb") as stored:
             legal_copy = stored.read()

@@ -1,8 +1,10 @@
+import datetime as dt
+
 import pytest
 from rest_framework.test import APIClient
 
 from fablab.credits.models import EntryKind
-from fablab.credits.services import ledger_write
+from fablab.credits.services import contribution_log, ledger_write
 from tests.factories import give_credits
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +46,15 @@ class TestCreditsApi:
     def test_anonymous_callers_get_401(self, api):
         assert api.get("/api/v1/credits/balance/").status_code == 401
         assert api.get("/api/v1/credits/entries/").status_code == 401
+
+
+class TestContributionRefuseApi:
+    def test_another_labs_contribution_is_a_404_before_the_body_is_read(self, api, world):
+        contribution = contribution_log(
+            member=world.member, lab=world.lab, day=dt.date.today(), minutes=60, description="Tidied the shop"
+        )
+        api.force_authenticate(world.other_staff)
+        foreign = api.post(f"/api/v1/credits/contributions/{contribution.pk}/refuse/", {}, format="json")
+        missing = api.post("/api/v1/credits/contributions/999999/refuse/", {}, format="json")
+        assert foreign.status_code == missing.status_code == 404
+        assert foreign.json().keys() == missing.json().keys()

@@ -22,6 +22,7 @@ INLINE_ONLY = {
     "billing.OrderLine",
     "projects.Step",
     "projects.Material",
+    "projects.ProjectFile",
 }
 
 

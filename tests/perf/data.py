@@ -14,13 +14,13 @@ from django.utils import timezone
 
 from bookings.models import Booking, BookingKind, BookingStatus, WaitlistEntry
 from fablab.billing.models import CreditPack
-from fablab.billing.orders import order_create
+from fablab.billing.orders import order_create, payment_record_offline
 from fablab.billing.services import Buyer
 from fablab.credits.models import Contribution, EntryKind
 from fablab.credits.services import ledger_write
 from fablab.labs.models import Role
 from machines.models import Qualification
-from projects.models import Material, Step
+from projects.models import Comment, Material, Report, Step
 from tests.billing.factories import BillingLabFactory, issue_invoice
 from tests.factories import LabFactory, MachineFactory, MembershipFactory, UserFactory
 from tests.projects.factories import ProjectFactory, TagFactory
@@ -56,6 +56,8 @@ class PerfData:
         self.pack = CreditPack.objects.create(lab=self.lab, name="Perf pack", minutes=600, price_cents=3000)
         self.order = order_create(buyer=self.member, lab=self.lab, items=[(self.pack, 1)])
         self.invoice = self._invoice()
+        self.paid_order = order_create(buyer=self.member, lab=self.lab, items=[(self.pack, 1)])
+        payment_record_offline(order=self.paid_order, method="cash", amount_cents=3000, by=self.staff)
         self.contribution = Contribution.objects.create(
             member=self.member, lab=self.lab, day=self.now.date(), minutes=60, description="Tidied up"
         )
@@ -152,6 +154,9 @@ class PerfData:
             self.project.tags.add(tag)
             self.project.machines.add(machine)
             self.project.collaborators.add(user)
+            comment = Comment.objects.create(project=self.project, author=user, body=f"Nice {i}")
+            Report.objects.create(reporter=user, project=self.project, comment=comment, reason=f"Spam {i}")
+            Report.objects.create(reporter=user, project=self.project, reason=f"Copied {i}")
             ProjectFactory(lab=self.lab, owner=user, tags=[self.tag, tag], machines=[machine], steps=["One", "Two"])
             ProjectFactory(lab=self.lab, owner=self.member, tags=[tag]).collaborators.add(user)
             # Trainings: more seats on the root session, more sessions and courses.

@@ -264,3 +264,18 @@ class TestModerationQueue:
         with CaptureQueriesContext(connection) as many:
             client.get(reverse("projects:moderation"))
         assert len(many) == len(few)
+
+
+class TestModerationRedirect:
+    @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+    def test_it_never_sends_the_moderator_off_site(self, client, world, project, target):
+        client.force_login(world.staff)
+        response = client.post(reverse("projects:project_hide", args=[project.slug]), {"reason": "x", "next": target})
+        assert response["Location"] == reverse("projects:moderation")
+
+    def test_it_comes_back_to_the_page_it_was_sent_from(self, client, world, project):
+        client.force_login(world.staff)
+        response = client.post(
+            reverse("projects:project_hide", args=[project.slug]), {"reason": "x", "next": project.get_absolute_url()}
+        )
+        assert response["Location"] == project.get_absolute_url()

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from fablab.core.csv import csv_safe
 from tests.factories import MachineFactory, UserFactory
-from tests.projects.factories import DraftFactory, ProjectFactory, TagFactory
+from tests.projects.factories import DraftFactory, ProjectFactory, ProjectFileFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,22 @@ class TestJsonExport:
         assert record["published_at"].endswith("+00:00")
         assert data["projects"][1]["remixed_from"] == record["url"]
         assert "example.org" not in json.dumps(data)
+        assert record["documentation_pdf"] == f"http://testserver/projects/{lamp.slug}/documentation.pdf"
+        assert record["files_zip"] == f"http://testserver/projects/{lamp.slug}/files.zip"
+        assert record["files"] == []
+
+    def test_it_lists_each_projects_files(self, client, world, lamp):
+        item = ProjectFileFactory(project=lamp, name="panel.stl", size_bytes=99)
+        record = json.loads(body(client.get(reverse("projects:export_json"))))["projects"][0]
+        assert record["files"] == [
+            {
+                "name": "panel.stl",
+                "kind": "stl",
+                "size_bytes": 99,
+                "sha256": "0" * 64,
+                "url": f"http://testserver/projects/{lamp.slug}/files/{item.pk}/panel.stl",
+            }
+        ]
 
     def test_it_is_valid_json_when_nothing_is_published(self, client, world):
         assert json.loads(body(client.get(reverse("projects:export_json"))))["projects"] == []
@@ -69,9 +85,9 @@ class TestJsonExport:
         self, client, world, django_assert_num_queries
     ):
         for _ in range(5):
-            ProjectFactory(tags=[TagFactory(name="a")])
-        # One chunk: the projects, then their collaborators, tags and machines.
-        with django_assert_num_queries(4):
+            ProjectFileFactory(project=ProjectFactory(tags=[TagFactory(name="a")]))
+        # One chunk: the projects, then their collaborators, tags, machines and files.
+        with django_assert_num_queries(5):
             assert len(json.loads(body(client.get(reverse("projects:export_json"))))["projects"]) == 5
 
 

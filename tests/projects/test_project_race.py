@@ -33,3 +33,29 @@ class TestProjectRace:
         results = race(calls)
         assert not [result for result in results if isinstance(result, Exception)], results
         assert list(project.steps.order_by("position").values_list("position", flat=True)) == list(range(1, 12))
+
+
+class TestProjectFileRace:
+    def test_concurrent_uploads_never_pass_the_projects_limit(self, settings):
+        from projects import attachments
+        from projects.models import ProjectFile
+        from projects.services import ProjectError
+        from tests.projects.uploads import upload
+
+        settings.PROJECT_FILES_MAX_BYTES = 450
+        owner = UserFactory()
+        project = DraftFactory(owner=owner)
+        data = b"%PDF-" + bytes(95)
+        results = race(
+            [
+                lambda index=index: attachments.project_file_add(
+                    project=project, by=owner, upload=upload(f"{index}.pdf", data)
+                )
+                for index in range(8)
+            ]
+        )
+        refused = [result for result in results if isinstance(result, ProjectError)]
+        assert len(refused) == 4, results
+        assert {error.code for error in refused} == {"project_files_too_large"}
+        positions = sorted(ProjectFile.objects.filter(project=project).values_list("position", flat=True))
+        assert positions == [1, 2, 3, 4]

@@ -98,6 +98,7 @@ class TestStepImagePages:
         assert response.status_code == 302
         page = client.get(reverse("projects:step_edit", args=[step.project.slug, step.pk]), **EN).content.decode()
         assert 'alt="Red sheet"' in page
+        assert 'data-preview="image-preview"' in page and "js/image-preview.js" in page
         public = client.get(step.project.get_absolute_url(), **EN).content.decode()
         assert 'id="gallery-title"' in public
         assert 'srcset="' in public and 'alt="Red sheet"' in public

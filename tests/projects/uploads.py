@@ -68,6 +68,12 @@ BAD = {
         b'<svg xmlns="http://www.w3.org/2000/svg"><a href="javascript:alert(1)"><rect/></a></svg>',
         "svg_unsafe",
     ),
+    "svg-animated-javascript": (
+        "evil.svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><a><set attributeName="href" to="java script:alert(1)"/>'
+        b"<rect/></a></svg>".replace(b"java script", b"javascript"),
+        "svg_unsafe",
+    ),
     "svg-entities": (
         "evil.svg",
         b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
