@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +19,7 @@ from fablab.credits.services import (
     credits_adjust,
 )
 from fablab.labs.models import Lab
+from fablab.labs.permissions import Action, labs_where
 
 
 class BalanceView(APIView):
@@ -189,6 +191,9 @@ class AdjustmentView(APIView):
 
     @extend_schema(request=AdjustmentSerializer, responses={201: LedgerEntrySerializer})
     def post(self, request):
+        # Refuse non-staff before reading the body: its validation would tell them which member ids exist.
+        if not labs_where(request.user, Action.MANAGE_CREDITS, Lab.objects.all()).exists():
+            raise PermissionDenied
         serializer = AdjustmentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry = credits_adjust(by=request.user, **serializer.validated_data)
