@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +19,7 @@ from fablab.credits.services import (
     credits_adjust,
 )
 from fablab.labs.models import Lab
+from fablab.labs.permissions import Action, labs_where
 
 
 class BalanceView(APIView):
@@ -133,6 +135,14 @@ class ContributionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     def get_queryset(self):
         return contributions_visible_to(self.request.user)
 
+    def create(self, request, *args, **kwargs):
+        # Only staff log hours for someone else: refuse the others before validating `member`,
+        # whose "does not exist" error would tell them which member ids do.
+        named = request.data.get("member") if hasattr(request.data, "get") else None
+        if named not in (None, "", request.user.pk, str(request.user.pk)) and not _manages_credits(request.user):
+            raise PermissionDenied
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = serializer.validated_data
         member = data.get("member", self.request.user)
@@ -170,6 +180,10 @@ class ContributionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         return Response(ContributionSerializer(contribution).data)
 
 
+def _manages_credits(user):
+    return labs_where(user, Action.MANAGE_CREDITS, Lab.objects.all()).exists()
+
+
 class AdjustmentSerializer(serializers.Serializer):
     member = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     lab = serializers.SlugRelatedField(slug_field="slug", queryset=Lab.objects.filter(is_active=True))
@@ -189,6 +203,9 @@ class AdjustmentView(APIView):
 
     @extend_schema(request=AdjustmentSerializer, responses={201: LedgerEntrySerializer})
     def post(self, request):
+        # Refuse non-staff before reading the body: its validation would tell them which member ids exist.
+        if not _manages_credits(request.user):
+            raise PermissionDenied
         serializer = AdjustmentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry = credits_adjust(by=request.user, **serializer.validated_data)

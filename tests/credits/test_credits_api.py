@@ -58,3 +58,21 @@ class TestContributionRefuseApi:
         missing = api.post("/api/v1/credits/contributions/999999/refuse/", {}, format="json")
         assert foreign.status_code == missing.status_code == 404
         assert foreign.json().keys() == missing.json().keys()
+
+
+class TestStaffOnlyMemberField:
+    def test_a_member_is_refused_before_the_body_says_which_member_ids_exist(self, api, world):
+        api.force_authenticate(world.member)
+        body = {"lab": "lab-a", "minutes": 60, "memo": "gift"}
+        real = api.post("/api/v1/credits/adjustments/", body | {"member": world.other_member.pk}, format="json")
+        made_up = api.post("/api/v1/credits/adjustments/", body | {"member": 999999}, format="json")
+        assert real.status_code == made_up.status_code == 403
+
+    def test_a_member_logging_hours_for_someone_else_is_refused_whatever_the_id(self, api, world):
+        api.force_authenticate(world.member)
+        body = {"lab": "lab-a", "day": "2026-03-20", "minutes": 60, "description": "Shelves"}
+        real = api.post("/api/v1/credits/contributions/", body | {"member": world.other_member.pk}, format="json")
+        made_up = api.post("/api/v1/credits/contributions/", body | {"member": 999999}, format="json")
+        assert real.status_code == made_up.status_code == 403
+        own = api.post("/api/v1/credits/contributions/", body | {"member": world.member.pk}, format="json")
+        assert own.status_code == 201
