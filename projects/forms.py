@@ -2,13 +2,22 @@
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from fablab.labs.models import Lab
 from machines.selectors import machines_for_public
 from projects.licences import LICENCE_CHOICES
 from projects.models import Difficulty, Material, Project, Step
-from projects.selectors import Sort, facet_labs, facet_machines, facet_tag_choices, facet_tags, machines_for_author
+from projects.selectors import (
+    Sort,
+    facet_labs,
+    facet_machine_choices,
+    facet_tag_choices,
+    facet_tags,
+    machines_for_author,
+)
 
 TAG_OPTIONS = 50
 
@@ -159,17 +168,33 @@ class CollaboratorForm(forms.Form):
     )
 
 
-class MachineFacet(forms.ModelChoiceField):
-    def label_from_instance(self, machine):
-        return f"{machine.name} ({machine.lab.name})"
+class FacetSelect(forms.Select):
+    """A select whose options are written in Python, not one template render each.
+
+    The machine filter of a network lists hundreds of machines: through the
+    option template they took most of the list page's time.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
 
 
 class ProjectSearchForm(forms.Form):
     """The GET form of the public list: words and facets, all optional."""
 
     q = forms.CharField(label=_("Search"), max_length=200, required=False, widget=forms.SearchInput)
-    machine = MachineFacet(label=_("Machine"), queryset=facet_machines(), required=False, empty_label=_("All machines"))
-    tag = forms.ChoiceField(label=_("Tag"), required=False)
+    machine = forms.TypedChoiceField(label=_("Machine"), coerce=int, required=False, widget=FacetSelect)
+    tag = forms.ChoiceField(label=_("Tag"), required=False, widget=FacetSelect)
     licence = forms.ChoiceField(label=_("Licence"), choices=[("", _("All licences")), *LICENCE_CHOICES], required=False)
     difficulty = forms.ChoiceField(
         label=_("Difficulty"), choices=[("", _("Any difficulty")), *Difficulty.choices], required=False
@@ -195,6 +220,7 @@ class ProjectSearchForm(forms.Form):
         if wanted and wanted not in {slug for slug, _name in choices}:
             choices += [(tag.slug, tag.name) for tag in facet_tags().filter(slug=wanted)]
         self.fields["tag"].choices = [("", _("All tags")), *choices]
+        self.fields["machine"].choices = [("", _("All machines")), *facet_machine_choices()]
 
     def filters(self):
         """The valid facets as `ProjectFilters` arguments; invalid ones are left out."""

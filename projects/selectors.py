@@ -79,7 +79,7 @@ class ProjectFilters:
 
 
 FACET_CACHE_SECONDS = 300
-MAX_SEARCH_RESULTS = 1000
+MAX_SEARCH_RESULTS = 200
 
 # Heavy columns no list shows: the search document and the long Markdown texts.
 LIST_DEFERRED = ("search_vector", "search_text", "description", "what_went_wrong")
@@ -340,6 +340,13 @@ def facet_machines():
     """Machines used by at least one published project, for the machine filter."""
     uses = Project.machines.through.objects.filter(machine=OuterRef("pk"), project__status=ProjectStatus.PUBLISHED)
     return Machine.objects.filter(Exists(uses)).select_related("lab").order_by("lab__name", "name")
+
+
+def facet_machine_choices():
+    """[(id, "name (lab)")] of `facet_machines`, as plain tuples: a network has hundreds of machines,
+    and building a model instance per option cost more than the search."""
+    rows = facet_machines().values_list("pk", "name", "lab__name")
+    return [(pk, f"{name} ({lab})") for pk, name, lab in rows]
 
 
 def facet_tags():

@@ -8,14 +8,17 @@ from rest_framework.authtoken.models import Token
 from bookings.services import booking_create
 from bookings.waitlist import waitlist_join
 from fablab.billing.orders import order_create, payment_record_offline
+from fablab.billing.periods import period_close
 from fablab.credits.models import LedgerEntry
 from fablab.credits.services import contribution_log
 from machines.services import qualification_grant
+from projects import attachments, moderation
 from projects.models import Material
 from tests.billing.order_helpers import CreditPackFactory
 from tests.conftest import World
 from tests.factories import MachineFactory, UserFactory, give_credits
 from tests.projects.factories import DraftFactory, ProjectFactory
+from tests.projects.uploads import DXF, png_bytes, upload
 from tests.training.conftest import CourseFactory, SessionFactory
 from training.models import WorkshopOffer
 from training.services import enrollment_create
@@ -69,12 +72,22 @@ class Cast(World):
         )
         self.paid_order.refresh_from_db()
         self.invoice = self.paid_order.invoice
+        # February is over on the 23rd of March: its archive is lab A's one closed period.
+        self.period = period_close(lab=self.lab, kind="month", year=2026, month=2, by=self.staff)
 
         self.project = ProjectFactory(owner=self.member, lab=self.lab, slug="lamp", steps=["Cut", "Glue"])
         self.project.collaborators.add(self.collaborator)
         self.step = self.project.steps.first()
         self.material = Material.objects.create(project=self.project, position=1, item="Plywood", quantity=1)
         self.draft = DraftFactory(owner=self.member, lab=self.lab, slug="secret-draft")
+        self.project_file = attachments.project_file_add(
+            project=self.project, by=self.member, upload=upload("plan.dxf", DXF)
+        )
+        self.step_image = attachments.step_image_add(
+            step=self.step, by=self.member, upload=upload("photo.png", png_bytes(), "image/png"), alt="The lamp"
+        )
+        self.comment = moderation.comment_add(project=self.project, by=self.other_member, body="Lovely lamp.")
+        self.report = moderation.report_create(by=self.other_member, project=self.project, reason="Looks like spam.")
 
         self.course = CourseFactory(qualification_valid_days=365, slug="laser-basics")
         self.course.qualifies_for.add(self.machine)

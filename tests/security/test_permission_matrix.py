@@ -55,6 +55,7 @@ TABLE = {
     "accounts:privacy": (_none, "L 200 200 200 200 200 200 L", "L 200 200 200 200 200 200 L"),
     "accounts:personal_data": (_none, "L 200 200 200 200 200 200 L", "L 200 200 200 200 200 200 L"),
     "accounts:delete": (_none, "L 200 200 200 200 200 200 L", "L 200 200 200 200 200 200 L"),
+    "notifications:preferences": (_none, "L 200 200 200 200 200 200 L", "L R R R R R R L"),
     "account_login": (_none, "200 R R R R R R 200", "200 R R R R R R 200"),
     "account_logout": (_none, "R 200 200 200 200 200 200 R", "R R R R R R R R"),
     "account_inactive": (_none, "200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
@@ -96,6 +97,7 @@ TABLE = {
     "api-me": (_none, "401 200 200 200 200 200 200 401", "401 405 405 405 405 405 405 401"),
     "api-credit-balance": (_none, "401 200 200 200 200 200 200 401", "401 405 405 405 405 405 405 401"),
     "api-credit-adjustment": (_none, "401 405 405 405 405 405 405 401", "401 403 403 403 400 400 400 401"),
+    "api-notification-preferences": (_none, "401 200 200 200 200 200 200 401", "401 405 405 405 405 405 405 401"),
     "api-school-registration": (_none, "405 405 405 405 405 405 405 405", "400 400 400 400 400 400 400 400"),
     "api-schema": (_none, "200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "api-docs": (_none, "200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
@@ -130,6 +132,12 @@ TABLE = {
     "project-unpublish": (_slug("lamp"), "405 405 405 405 405 405 405 405", "401 200 403 403 403 403 403 401"),
     "project-remix": (_slug("lamp"), "405 405 405 405 405 405 405 405", "401 201 201 201 201 201 201 401"),
     "project-steps": (_slug("lamp"), "405 405 405 405 405 405 405 405", "401 400 400 400 400 400 400 401"),
+    "project-files": (_slug("lamp"), "405 405 405 405 405 405 405 405", "401 400 400 400 400 400 400 401"),
+    "project-step-images": (
+        lambda c, r: {"slug": "lamp", "step_pk": c.step.pk},
+        "405 405 405 405 405 405 405 405",
+        "401 400 400 400 400 400 400 401",
+    ),
     "course-list": (_none, "200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "course-detail": (_slug("laser-basics"), "200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "session-list": (_none, "200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
@@ -170,6 +178,8 @@ TABLE = {
     "frontend:lab": (_slug("lab-a"), "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
     "frontend:legal": (_none, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
     "frontend:accessibility": (_none, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
+    "frontend:staff_dashboard": (_none, "L 403 403 403 200 200 200 L", "L 403 403 403 200 200 200 L"),
+    "frontend:staff_exports": (_none, "L 403 403 403 200 200 200 L", "L 403 403 403 200 200 200 L"),
     # machines and bookings
     "machines:list": (_none, "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
     "machines:detail": (_pk("machine"), "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
@@ -287,6 +297,38 @@ TABLE = {
         "L R 403 403 403 403 403 L",
     ),
     # payments
+    "projects:documentation_pdf": (_slug("lamp"), "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
+    "projects:files_zip": (_slug("lamp"), "200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
+    "projects:file_download": (
+        lambda c, r: {"slug": "lamp", "pk": c.project_file.pk, "name": "plan.dxf"},
+        "200 200 200 200 200 200 200 200",
+        "200 200 200 200 200 200 200 200",
+    ),
+    "projects:file_add": (_slug("lamp"), "L 405 405 405 405 405 405 L", "L 400 403 403 403 403 403 L"),
+    "projects:file_delete": (
+        lambda c, r: {"slug": "lamp", "pk": c.project_file.pk},
+        "L 405 405 405 405 405 405 L",
+        "L R 403 403 403 403 403 L",
+    ),
+    "projects:step_image_add": (
+        lambda c, r: {"slug": "lamp", "pk": c.step.pk},
+        "L 405 405 405 405 405 405 L",
+        "L 400 403 403 403 403 403 L",
+    ),
+    "projects:step_image_delete": (
+        lambda c, r: {"slug": "lamp", "pk": c.step.pk, "image_pk": c.step_image.pk},
+        "L 405 405 405 405 405 405 L",
+        "L R 403 403 403 403 403 L",
+    ),
+    # comments, reports and moderation: any member comments and reports, the lab's staff moderate
+    "projects:comment_add": (_slug("lamp"), "L 405 405 405 405 405 405 L", "L 400 400 400 400 400 400 L"),
+    "projects:report": (_slug("lamp"), "L 200 200 200 200 200 200 L", "L 400 400 400 400 400 400 L"),
+    "projects:moderation": (_none, "L 403 403 403 200 200 200 L", "L 403 403 403 200 200 200 L"),
+    "projects:project_hide": (_slug("lamp"), "L 405 405 405 405 405 405 L", "L 403 403 403 403 R R L"),
+    "projects:project_restore": (_slug("lamp"), "L 405 405 405 405 405 405 L", "L 403 403 403 403 R R L"),
+    "projects:comment_hide": (_pk("comment"), "L 405 405 405 405 405 405 L", "L 403 403 403 403 R R L"),
+    "projects:comment_restore": (_pk("comment"), "L 405 405 405 405 405 405 L", "L 403 403 403 403 R R L"),
+    "projects:dismiss_report": (_pk("report"), "L 405 405 405 405 405 405 L", "L 403 403 403 403 R R L"),
     "billing:stripe_webhook": (_none, "405 405 405 405 405 405 405 405", "400 400 400 400 400 400 400 400"),
     "billing:credit_packs": (_none, "200 200 200 200 200 200 200 200", "L 200 200 200 200 200 200 L"),
     "billing:orders": (_none, "L 200 200 200 200 200 200 L", "L 200 200 200 200 200 200 L"),
@@ -301,6 +343,10 @@ TABLE = {
     "billing:staff_payment": (_pk("order"), "L 405 405 405 405 405 405 L", "L 404 404 404 404 R R L"),
     "billing:staff_mandate": (_pk("order"), "L 405 405 405 405 405 405 L", "L 404 404 404 404 R R L"),
     "billing:staff_cancel": (_pk("order"), "L 405 405 405 405 405 405 L", "L 404 404 404 404 R R L"),
+    # An empty POST reads as no form sent: the form again (200).
+    "billing:staff_refund": (_pk("paid_order"), "L 404 404 404 404 200 200 L", "L 404 404 404 404 200 200 L"),
+    "billing:periods": (_none, "L 404 404 404 200 200 200 L", "L 404 404 404 200 200 200 L"),
+    "billing:period_archive": (_pk("period"), "L 404 404 404 404 200 200 L", "L 404 404 404 404 200 200 L"),
 }
 
 
