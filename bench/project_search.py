@@ -125,17 +125,28 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument(
+        "--words",
+        nargs=4,
+        metavar=("COMMON", "MID", "OTHER", "RARE"),
+        help="search the projects already there (e.g. seed_scale's: lampe bois boite ressort) instead of seeding",
+    )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    seed(args.projects)
-    machine = Machine.objects.filter(lab__slug="bench-projects").first()
+    if args.words:
+        common, mid, other, rare = args.words
+        machine = Machine.objects.filter(projects__isnull=False).first()
+    else:
+        seed(args.projects)
+        common, mid, other, rare = "w25", "w100", "w30", "w21"
+        machine = Machine.objects.filter(lab__slug="bench-projects").first()
     queries = {
-        "common word": ("w25", {}),
-        "mid-frequency word": ("w100", {}),
-        "two words": ("w25 w30", {}),
-        "phrase": ('"w20 w21"', {}),
-        "common word + machine facet": ("w25", {"machine": machine.pk}),
-        "common word + licence + difficulty": ("w25", {"licence": "MIT", "difficulty": "advanced"}),
+        "common word": (common, {}),
+        "mid-frequency word": (mid, {}),
+        "two words": (f"{common} {other}", {}),
+        "phrase": (f'"{other} {rare}"', {}),
+        "common word + machine facet": (common, {"machine": machine.pk}),
+        "common word + licence + difficulty": (common, {"licence": "MIT", "difficulty": "advanced"}),
         "browsing, newest first (no words)": ("", {}),
     }
     print(f"{connection.vendor}, {Project.objects.count()} projects, load average {os.getloadavg()[0]:.1f}")

