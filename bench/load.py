@@ -147,8 +147,12 @@ def staff_session(user):
     return store.session_key
 
 
-def booking_scenario(rng, lab, *, machines_wanted=6, slots_wanted=300):
-    """POSTs on free slots of a few machines of the main lab; most requests go to a few popular slots."""
+def booking_scenario(rng, lab, *, machines_wanted=24, slots_wanted=300):
+    """POSTs on free slots of machines of the main lab; most requests go to a few popular slots.
+
+    Each run books up to `slots_wanted` slots for good: looking over many machines
+    leaves free time for many runs on one seeded database.
+    """
     from rest_framework.authtoken.models import Token
 
     from bookings.selectors import machine_availability

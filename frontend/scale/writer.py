@@ -11,6 +11,7 @@ import json
 import sys
 import time
 
+from django.core.management.color import no_style
 from django.db import connection
 
 BATCH = 5_000
@@ -145,13 +146,8 @@ def reset_sequences(models):
     if not is_postgresql():
         return
     with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(_NoStyle(), models):
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)
-
-
-class _NoStyle:
-    def __getattr__(self, name):
-        return lambda text: text
 
 
 class IndexesDeferred:
