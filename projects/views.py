@@ -611,7 +611,9 @@ def moderate_comment(request, pk, verb):
 @login_required
 @require_POST
 def dismiss_report(request, pk):
-    report = Report.objects.select_related("project").filter(pk=pk).first()
+    # Reports are private: another lab's report is as unknown as a missing one.
+    moderated_labs = labs_where(request.user, Action.MODERATE, Lab.objects.all())
+    report = Report.objects.select_related("project").filter(pk=pk, project__lab__in=moderated_labs).first()
     if report is None:
         raise Http404
     if _moderated(request, moderation.report_dismiss, report=report):

@@ -13,9 +13,14 @@ pages answer 403 to people with no staff role and 404 for the objects of another
 POSTs carry an empty body: the allowed role reaches the form (400) or the action (`R`,
 200), the others are refused before any validation.
 
-A URL pattern missing from the table fails `test_every_url_is_in_the_table`.
+Projects are public: on a published project, whoever may not edit or moderate it gets 403.
+Any signed-in member comments and reports; the staff of the project's lab moderate.
+
+A URL pattern missing from the table fails `test_every_url_is_in_the_table`; the admin has
+its own table (`ADMIN_MODELS`), and a row the site does not meet yet is in `KNOWN_GAPS`.
 """
 
+import pytest
 import time_machine
 from django.contrib import admin
 from django.test import TestCase
@@ -328,7 +333,7 @@ TABLE = {
     "projects:project_restore": (_slug("lamp"), "L 405 405 405 405 405 405 L", "L 403 403 403 403 R R L"),
     "projects:comment_hide": (_pk("comment"), "L 405 405 405 405 405 405 L", "L 403 403 403 403 R R L"),
     "projects:comment_restore": (_pk("comment"), "L 405 405 405 405 405 405 L", "L 403 403 403 403 R R L"),
-    "projects:dismiss_report": (_pk("report"), "L 405 405 405 405 405 405 L", "L 403 403 403 403 R R L"),
+    "projects:dismiss_report": (_pk("report"), "L 405 405 405 405 405 405 L", "L 404 404 404 404 R R L"),
     "billing:stripe_webhook": (_none, "405 405 405 405 405 405 405 405", "400 400 400 400 400 400 400 400"),
     "billing:credit_packs": (_none, "200 200 200 200 200 200 200 200", "L 200 200 200 200 200 200 L"),
     "billing:orders": (_none, "L 200 200 200 200 200 200 L", "L 200 200 200 200 200 200 L"),
@@ -349,6 +354,9 @@ TABLE = {
     "billing:period_archive": (_pk("period"), "L 404 404 404 404 200 200 L", "L 404 404 404 404 200 200 L"),
 }
 
+# Rows whose expectation the site does not meet yet: {URL name: what is wrong}.
+KNOWN_GAPS = {}
+
 
 def url_names(patterns=None, namespace=""):
     """The name of every URL pattern outside the admin, format-suffix twins counted once."""
@@ -364,20 +372,109 @@ def url_names(patterns=None, namespace=""):
     return names
 
 
-def admin_paths():
-    """The admin's pages that take no argument: index, every model's list and add page."""
-    return [
-        reverse(f"admin:{pattern.name}")
-        for pattern in admin.site.get_urls()
-        if isinstance(pattern, URLPattern)
-        and pattern.name not in ("login", "logout", "password_change", "password_change_done")
-        and not pattern.pattern.regex.groups
-    ] + [reverse(f"admin:{name}") for model in admin.site._registry for name in _model_pages(model)]
+# The back office (see fablab/labs/admin_scope.py): lab staff get in and see their labs' rows
+# only; members, trainers and visitors are sent to the admin's sign-in page. For each model
+# admin: who opens its list, and who opens its add page ("nobody" for what only the
+# services write: ledger, invoices, bookings, audit…). "superuser" models have no lab.
+ADMIN_MODELS = {
+    "auth.group": ("superuser", "superuser"),
+    "sites.site": ("superuser", "superuser"),
+    "account.emailaddress": ("superuser", "superuser"),
+    "mfa.authenticator": ("superuser", "superuser"),
+    "authtoken.tokenproxy": ("superuser", "superuser"),
+    "django_tasks_database.dbtaskresult": ("superuser", "nobody"),
+    "accounts.user": ("staff", "superuser"),  # staff read their labs' members, never write an account
+    "labs.lab": ("staff", "superuser"),
+    "labs.membership": ("staff", "staff"),
+    "audit.auditentry": ("staff", "nobody"),
+    "credits.creditaccount": ("staff", "nobody"),
+    "credits.ledgerentry": ("staff", "nobody"),
+    "credits.contribution": ("staff", "nobody"),
+    "billing.invoice": ("staff", "nobody"),
+    "billing.creditpack": ("staff", "staff"),
+    "billing.order": ("staff", "nobody"),
+    "billing.stripeevent": ("staff", "nobody"),
+    "billing.payment": ("staff", "nobody"),
+    "billing.creditlot": ("staff", "nobody"),
+    "billing.invoicesequence": ("staff", "nobody"),
+    "billing.invoicechain": ("staff", "nobody"),
+    "billing.accountingperiod": ("staff", "nobody"),
+    "notifications.notificationoptout": ("superuser", "superuser"),
+    "notifications.sentnotification": ("superuser", "superuser"),
+    "machines.category": ("superuser", "superuser"),
+    "machines.machine": ("staff", "staff"),
+    "machines.maintenancewindow": ("staff", "staff"),
+    "machines.qualification": ("staff", "staff"),
+    "bookings.booking": ("staff", "nobody"),
+    "bookings.waitlistentry": ("staff", "nobody"),
+    "training.course": ("superuser", "superuser"),  # a course is taught in every lab
+    "training.session": ("staff", "nobody"),
+    "training.enrollment": ("staff", "nobody"),
+    "training.workshopoffer": ("superuser", "superuser"),  # an offer spans several labs
+    "training.schoolregistration": ("staff", "nobody"),
+    "training.quotesequence": ("staff", "nobody"),
+    "training.qualificationreminder": ("staff", "nobody"),
+    "projects.project": ("staff", "nobody"),
+    "projects.tag": ("superuser", "nobody"),
+    "projects.comment": ("staff", "nobody"),
+    "projects.report": ("staff", "nobody"),
+    "projects.stepimage": ("staff", "nobody"),
+}
+
+# Outcomes in the order of `ROLES` (see the module docstring); `staff` is lab staff of either lab.
+ADMIN_OUTCOMES = {
+    "staff": "A A A A 200 200 200 A",
+    "superuser": "A A A A 403 403 200 A",
+    "nobody": "A A A A 403 403 403 A",
+}
+ADMIN_PAGES = {
+    "admin:index": "A A A A 200 200 200 A",
+    "admin:jsi18n": "A A A A 200 200 200 A",
+    "admin:autocomplete": "A A A A 403 403 403 A",  # without its parameters
+}
+
+# Lab A's rows: its staff open them (some read-only), lab B's staff are told they do not exist.
+LAB_A_ROWS = (
+    "lab",
+    "member",
+    "machine",
+    "qualification",
+    "booking",
+    "waitlist_entry",
+    "ledger_entry",
+    "contribution",
+    "pack",
+    "order",
+    "invoice",
+    "period",
+    "session",
+    "enrollment",
+    "registration",
+    "project",
+    "comment",
+    "report",
+    "step_image",
+)
+LAB_A_ROW_OUTCOME = "A A A A R 200 200 A"
 
 
-def _model_pages(model):
-    info = (model._meta.app_label, model._meta.model_name)
-    return [f"{info[0]}_{info[1]}_changelist", f"{info[0]}_{info[1]}_add"]
+def _label(model):
+    return model._meta.label_lower
+
+
+def admin_expectations(cast):
+    """{admin path: expected outcomes} for every page the table above speaks of."""
+    expected = {reverse(name): outcomes for name, outcomes in ADMIN_PAGES.items()}
+    for model in admin.site._registry:
+        lists, adds = ADMIN_MODELS[_label(model)]
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        expected[reverse(f"{info}_changelist")] = ADMIN_OUTCOMES[lists]
+        expected[reverse(f"{info}_add")] = ADMIN_OUTCOMES[adds]
+    for attr in LAB_A_ROWS:
+        row_of_a = getattr(cast, attr)
+        info = f"admin:{row_of_a._meta.app_label}_{row_of_a._meta.model_name}"
+        expected[reverse(f"{info}_change", args=[row_of_a.pk])] = LAB_A_ROW_OUTCOME
+    return expected
 
 
 @time_machine.travel(NOW, tick=False)
@@ -404,18 +501,15 @@ class PermissionMatrixTests(TestCase):
         self.assertEqual(sorted(url_names() - set(TABLE)), [])
         self.assertEqual(sorted(set(TABLE) - url_names()), [])
 
-    def test_the_admin_is_for_superusers_only(self):
-        """Lab staff have no Django admin access (`is_staff` is for the platform's operators)."""
+    def test_every_admin_model_is_in_the_table(self):
+        self.assertEqual(sorted(_label(model) for model in admin.site._registry), sorted(ADMIN_MODELS))
+
+    def test_the_admin_is_for_lab_staff_scoped_to_their_labs(self):
         clients = {role: client_for(self.cast, role, api=False) for role in ROLES}
-        for path in admin_paths():
+        for path, expected in admin_expectations(self.cast).items():
             with self.subTest(path=path):
-                outcomes = {
-                    role: visit(self.cast, role, "GET", path, api=False, client=clients[role]) for role in ROLES
-                }
-                superuser = outcomes.pop("superuser")
-                self.assertEqual(set(outcomes.values()), {"A"})
-                # Append-only models (ledger, invoices) refuse the add page even to superusers.
-                self.assertIn(superuser, {"200", "403"})
+                outcomes = [visit(self.cast, role, "GET", path, api=False, client=clients[role]) for role in ROLES]
+                self.assertEqual(" ".join(outcomes), expected)
 
 
 def _add_test(name):
@@ -424,6 +518,8 @@ def _add_test(name):
 
     test.__name__ = "test_" + "".join(c if c.isalnum() else "_" for c in name)
     test.__doc__ = f"{name}: {TABLE[name][1]} (GET), {TABLE[name][2]} (POST)"
+    if name in KNOWN_GAPS:
+        test = pytest.mark.xfail(reason=KNOWN_GAPS[name], strict=True)(test)
     setattr(PermissionMatrixTests, test.__name__, test)
 
 
