@@ -174,7 +174,7 @@ def occupancy_by_machine_week(labs, period):
     machines = list(Machine.objects.filter(lab__in=labs).select_related("lab").order_by("lab__name", "name"))
     booked = (
         Booking.objects.filter(
-            machine__lab__in=labs,
+            machine__in=[machine.pk for machine in machines],  # by machine: the covering index (bookings 0003)
             kind=BookingKind.MEMBER,
             status__in=OCCUPYING_STATUSES,
             start__gte=period.start,
