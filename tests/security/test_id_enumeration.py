@@ -72,10 +72,13 @@ class IdEnumerationTests(TestCase):
         client = self.client_as(self.cast.other_member)
         for model, owner, templates in PRIVATE:
             own = set(model.objects.filter(**{owner: self.cast.other_member}).values_list("pk", flat=True))
-            top = max(model.objects.values_list("pk", flat=True)) + 3
+            # Every id around the cast's: on PostgreSQL sequences are not reset between
+            # tests, and walking from 1 would run into the API's rate limit.
+            pks = model.objects.values_list("pk", flat=True)
+            low, top = max(min(pks) - 3, 1), max(pks) + 3
             for template in (t for t in templates if t.startswith("/api/") and t.endswith("/{}/")):
                 with self.subTest(url=template):
-                    answers = self.probe(client, template, range(1, top))
+                    answers = self.probe(client, template, range(low, top))
                     found = {pk for pk, (status, _) in answers.items() if status == 200}
                     self.assertEqual(found, own)
 
