@@ -1,7 +1,7 @@
 from django.urls import path
 
 from fablab.core.cache import PROJECTS_SCOPE, cached_public
-from projects import exports, views
+from projects import exports, moderation_views, views
 from projects.feeds import ProjectsFeed
 
 # The feeds are the same for every reader: one cached copy per URL and language,
@@ -16,14 +16,29 @@ urlpatterns = [
     path("export.json", exports.export_json, name="export_json"),
     path("export.csv", exports.export_csv, name="export_csv"),
     path("feed/", cached_feed, name="feed"),
-    path("moderation/", views.moderation_page, name="moderation"),
-    path("moderation/projects/<slug:slug>/hide/", views.moderate_project, {"verb": "hide"}, name="project_hide"),
+    path("moderation/", moderation_views.moderation_page, name="moderation"),
     path(
-        "moderation/projects/<slug:slug>/restore/", views.moderate_project, {"verb": "restore"}, name="project_restore"
+        "moderation/projects/<slug:slug>/hide/",
+        moderation_views.moderate_project,
+        {"verb": "hide"},
+        name="project_hide",
     ),
-    path("moderation/comments/<int:pk>/hide/", views.moderate_comment, {"verb": "hide"}, name="comment_hide"),
-    path("moderation/comments/<int:pk>/restore/", views.moderate_comment, {"verb": "restore"}, name="comment_restore"),
-    path("moderation/reports/<int:pk>/dismiss/", views.dismiss_report, name="dismiss_report"),
+    path(
+        "moderation/projects/<slug:slug>/restore/",
+        moderation_views.moderate_project,
+        {"verb": "restore"},
+        name="project_restore",
+    ),
+    path(
+        "moderation/comments/<int:pk>/hide/", moderation_views.moderate_comment, {"verb": "hide"}, name="comment_hide"
+    ),
+    path(
+        "moderation/comments/<int:pk>/restore/",
+        moderation_views.moderate_comment,
+        {"verb": "restore"},
+        name="comment_restore",
+    ),
+    path("moderation/reports/<int:pk>/dismiss/", moderation_views.dismiss_report, name="dismiss_report"),
     path("feed/labs/<slug:lab>/", cached_feed, name="lab_feed"),
     path("feed/tags/<slug:tag>/", cached_feed, name="tag_feed"),
     path("<slug:slug>/", views.project_detail, name="detail"),

@@ -14,15 +14,12 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fablab.accounts.models import User
 from fablab.core.errors import DomainError
 from fablab.core.uploads import upload_too_large
-from fablab.labs.models import Lab
-from fablab.labs.permissions import Action, labs_where
 from projects import attachments, downloads, moderation, permissions, services
 from projects.forms import (
     CollaboratorForm,
@@ -35,11 +32,10 @@ from projects.forms import (
     StepForm,
     StepImageForm,
 )
-from projects.models import Comment, Project, Report
+from projects.models import Project
 from projects.selectors import (
     MAX_SEARCH_RESULTS,
     ProjectFilters,
-    moderation_queue,
     project_for_editor,
     project_for_public,
     project_search,
@@ -549,73 +545,3 @@ def report(request, slug):
                 return redirect(project.get_absolute_url())
     context = {"project": project, "comment": comment, "form": form}
     return render(request, "projects/report.html", context, status=status)
-
-
-@login_required
-def moderation_page(request):
-    """The moderation queue of the labs the user moderates; 403 for everyone else."""
-    if not labs_where(request.user, Action.MODERATE, Lab.objects.all()).exists():
-        raise PermissionDenied
-    return render(request, "projects/moderation.html", moderation_queue(request.user))
-
-
-def _moderated(request, action, *args, **kwargs):
-    """Run a moderation service; its refusal comes back as a message, and the queue is shown again."""
-    try:
-        action(*args, by=request.user, **kwargs)
-    except DomainError as error:
-        if error.status == 403:
-            raise PermissionDenied(error.message) from None
-        messages.error(request, error.message)
-        return False
-    return True
-
-
-def _back(request, fallback):
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
-    return redirect(target if safe and target.startswith("/") else fallback)
-
-
-@login_required
-@require_POST
-def moderate_project(request, slug, verb):
-    project = Project.objects.filter(slug=slug).defer("search_vector", "search_text").first()
-    if project is None:
-        raise Http404
-    if verb == "hide":
-        done = _moderated(request, moderation.project_hide, project=project, reason=request.POST.get("reason", ""))
-        if done:
-            messages.success(request, _("“%(title)s” is hidden.") % {"title": project.title})
-    else:
-        if _moderated(request, moderation.project_restore, project=project):
-            messages.success(request, _("“%(title)s” is public again.") % {"title": project.title})
-    return _back(request, reverse("projects:moderation"))
-
-
-@login_required
-@require_POST
-def moderate_comment(request, pk, verb):
-    comment = Comment.objects.select_related("project").filter(pk=pk).first()
-    if comment is None:
-        raise Http404
-    if verb == "hide":
-        done = _moderated(request, moderation.comment_hide, comment=comment, reason=request.POST.get("reason", ""))
-        if done:
-            messages.success(request, _("Comment hidden."))
-    elif _moderated(request, moderation.comment_restore, comment=comment):
-        messages.success(request, _("Comment restored."))
-    return _back(request, reverse("projects:moderation"))
-
-
-@login_required
-@require_POST
-def dismiss_report(request, pk):
-    # Reports are private: another lab's report is as unknown as a missing one.
-    moderated_labs = labs_where(request.user, Action.MODERATE, Lab.objects.all())
-    report = Report.objects.select_related("project").filter(pk=pk, project__lab__in=moderated_labs).first()
-    if report is None:
-        raise Http404
-    if _moderated(request, moderation.report_dismiss, report=report):
-        messages.success(request, _("Report dismissed."))
-    return redirect("projects:moderation")
