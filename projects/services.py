@@ -11,11 +11,9 @@ After a change to searchable text the services refresh the project's search
 columns (`_reindex`), so that readers never compute them.
 """
 
-import secrets
-
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
@@ -39,14 +37,13 @@ from projects.models import (
     Step,
     Tag,
 )
+from projects.slugs import insert_with_unique_slug
 
 # Copyleft ("ShareAlike", reciprocal) licences: an adaptation must be shared under the
 # same licence, so a remix of a project under one of them keeps it (`project_update`).
 SHARE_ALIKE_LICENCES = frozenset({"CC-BY-SA-4.0", "CC-BY-NC-SA-4.0", "CERN-OHL-S-2.0", "GPL-3.0-or-later"})
 
 # Path segments of /projects/ that a slug must never shadow.
-RESERVED_SLUGS = frozenset({"new", "feed", "export", "mine", "tags", "labs", "search", "moderation"})
-SLUG_BASE_LENGTH = 70
 # Positions are moved out of the way, then to their final place: see `_renumber`.
 RENUMBER_OFFSET = 1_000_000
 
@@ -117,7 +114,7 @@ def project_create(
     tag_names = _tag_names(tags)
     processed_cover = _processed_cover(cover)  # before the transaction: decoding takes time
     with transaction.atomic():
-        _insert_with_unique_slug(project)
+        insert_with_unique_slug(project)
         project.machines.set(machines)
         project.tags.set(_tags_for(tag_names))
         _store_cover(project, processed_cover)
@@ -237,7 +234,7 @@ def project_remix(*, project, by) -> Project:
             remixed_from=original,
         )
         _validate(remix, exclude=["slug"])
-        _insert_with_unique_slug(remix)
+        insert_with_unique_slug(remix)
         # A machine retired since the original was written is left out rather than refused:
         # the remixer will pick the machines they use.
         remix.machines.set(machines_for_public().filter(projects=original))
@@ -537,34 +534,6 @@ def _store_cover(project, processed):
     )
     # The previous files go only once the new ones are committed: a rollback keeps them.
     transaction.on_commit(lambda: [default_storage.delete(name) for name in old_names])
-
-
-def _slug_candidates(title):
-    base = slugify(title)[:SLUG_BASE_LENGTH].strip("-") or "project"
-    taken = set(Project.objects.filter(slug__startswith=base).values_list("slug", flat=True)) | RESERVED_SLUGS
-    if base not in taken:
-        yield base
-    number = 2
-    while f"{base}-{number}" in taken:
-        number += 1
-    yield f"{base}-{number}"
-    # Only reached when other requests took the same slugs meanwhile.
-    while True:
-        yield f"{base}-{secrets.token_hex(3)}"
-
-
-def _insert_with_unique_slug(project, attempts=5):
-    """Save the new project under the first free slug; a concurrent insert of the same slug retries."""
-    for attempt, slug in enumerate(_slug_candidates(project.title), start=1):
-        project.slug = slug
-        try:
-            with transaction.atomic():
-                project.save(force_insert=True)
-            return
-        except IntegrityError:
-            project.pk = None
-            if attempt >= attempts or not Project.objects.filter(slug=slug).exists():
-                raise
 
 
 def _renumber(model, project, ordered_pks):
