@@ -214,10 +214,11 @@ def step_add(request, slug):
     return _back_to_editor(project, "steps")
 
 
-def _step_of(project, pk):
-    for step in project.steps.all():
-        if step.pk == pk:
-            return step
+def _one_of(rows, pk):
+    """The row of `rows` (prefetched with the project) with this id, or 404: no query per lookup."""
+    for row in rows:
+        if row.pk == pk:
+            return row
     raise Http404
 
 
@@ -225,7 +226,7 @@ def _step_of(project, pk):
 @require_http_methods(["GET", "POST"])
 def step_edit(request, slug, pk):
     project = _editable(request, slug)
-    step = _step_of(project, pk)
+    step = _one_of(project.steps.all(), pk)
     form = StepForm(request.POST or None, initial={"title": step.title, "body": step.body})
     status = 200
     if request.method == "POST":
@@ -257,7 +258,7 @@ def _step_page(request, project, step, *, form=None, image_form=None, status=200
 def step_delete(request, slug, pk):
     """GET: ask to confirm (a deleted step cannot be brought back). POST: delete."""
     project = _editable(request, slug)
-    step = _step_of(project, pk)
+    step = _one_of(project.steps.all(), pk)
     if request.method == "GET":
         return render(request, "projects/step_delete.html", {"project": project, "step": step})
     try:
@@ -272,7 +273,7 @@ def step_delete(request, slug, pk):
 @require_POST
 def step_move(request, slug, pk):
     project = _editable(request, slug)
-    step = _step_of(project, pk)
+    step = _one_of(project.steps.all(), pk)
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction"))
     if offset is None:
         return _editor(request, project, error=_("Choose to move the step up or down."), status=400)
@@ -306,9 +307,7 @@ def material_add(request, slug):
 @require_POST
 def material_delete(request, slug, pk):
     project = _editable(request, slug)
-    material = next((material for material in project.materials.all() if material.pk == pk), None)
-    if material is None:
-        raise Http404
+    material = _one_of(project.materials.all(), pk)
     try:
         services.material_remove(material=material, by=request.user)
     except DomainError as error:
@@ -385,9 +384,7 @@ def collaborator_add(request, slug):
 @require_POST
 def collaborator_remove(request, slug, pk):
     project = _editable(request, slug)
-    user = next((collaborator for collaborator in project.collaborators.all() if collaborator.pk == pk), None)
-    if user is None:
-        raise Http404
+    user = _one_of(project.collaborators.all(), pk)
     try:
         services.project_collaborator_remove(project=project, by=request.user, user=user)
     except DomainError as error:
@@ -429,9 +426,7 @@ def file_add(request, slug):
 @require_POST
 def file_delete(request, slug, pk):
     project = _editable(request, slug)
-    project_file = next((item for item in project.files.all() if item.pk == pk), None)
-    if project_file is None:
-        raise Http404
+    project_file = _one_of(project.files.all(), pk)
     try:
         attachments.project_file_remove(project_file=project_file, by=request.user)
     except DomainError as error:
@@ -465,7 +460,7 @@ def file_download(request, slug, pk, name):
 @require_POST
 def step_image_add(request, slug, pk):
     project = _editable(request, slug)
-    step = _step_of(project, pk)
+    step = _one_of(project.steps.all(), pk)
     form = StepImageForm(request.POST, request.FILES, auto_id="image-%s")
     if upload_too_large(request):
         return _step_page(request, project, step, image_form=_too_large(form, "image"), status=413)
@@ -486,10 +481,8 @@ def step_image_add(request, slug, pk):
 @require_POST
 def step_image_delete(request, slug, pk, image_pk):
     project = _editable(request, slug)
-    step = _step_of(project, pk)
-    image = next((image for image in step.images.all() if image.pk == image_pk), None)
-    if image is None:
-        raise Http404
+    step = _one_of(project.steps.all(), pk)
+    image = _one_of(step.images.all(), image_pk)
     try:
         attachments.step_image_remove(image=image, by=request.user)
     except DomainError as error:
