@@ -58,7 +58,7 @@ def order_refund_record(
         order = order_locked(order)
         if order.status not in REFUNDABLE or order.invoice_id is None:
             raise ConflictError(gettext_lazy("Only a paid order can be refunded."), code="not_refundable")
-        left = paid_cents(order) - refunded_cents(order)
+        left = refundable_cents(order)
         if amount_cents > left:
             raise BillingError(
                 gettext_lazy("This refund is larger than what was paid and not yet refunded (%(amount)s).")
@@ -95,6 +95,11 @@ def order_refund_record(
         )
         notify_order_refunded(order, amount_cents)
     return payment
+
+
+def refundable_cents(order) -> int:
+    """What was paid for the order and not refunded yet (VAT included)."""
+    return paid_cents(order) - refunded_cents(order)
 
 
 def _shares(lines, amount_cents):

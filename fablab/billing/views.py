@@ -29,12 +29,10 @@ from fablab.billing.orders import (
     order_cancel,
     order_create,
     order_issue_for_mandate,
-    paid_cents,
     payment_record_offline,
-    refunded_cents,
 )
 from fablab.billing.periods import period_close
-from fablab.billing.refunds import REFUNDABLE, order_refund_record
+from fablab.billing.refunds import REFUNDABLE, order_refund_record, refundable_cents
 from fablab.billing.selectors import (
     credit_packs_on_sale,
     invoices_visible_to,
@@ -266,8 +264,8 @@ def staff_refund(request, pk):
     order = _staff_order(request, pk)
     if order.status not in REFUNDABLE:
         raise Http404
-    refundable_cents = paid_cents(order) - refunded_cents(order)
-    form = DeskRefundForm(request.POST or None, initial={"amount": Decimal(refundable_cents) / 100})
+    refundable = refundable_cents(order)
+    form = DeskRefundForm(request.POST or None, initial={"amount": Decimal(refundable) / 100})
     if request.method == "POST" and form.is_valid():
         try:
             order_refund_record(
@@ -282,7 +280,7 @@ def staff_refund(request, pk):
         else:
             messages.success(request, _("Refund recorded for order %(reference)s.") % {"reference": order.reference})
             return _back_to_staff(order)
-    context = {"order": order, "form": form, "refundable_cents": refundable_cents}
+    context = {"order": order, "form": form, "refundable_cents": refundable}
     return render(request, "billing/staff_refund.html", context, status=400 if form.errors else 200)
 
 
