@@ -106,7 +106,10 @@ class IdEnumerationTests(TestCase):
         token = self.cast.member.calendar_token
         client = Client()
         self.assertEqual(client.get(f"/calendar/me/{token}.ics").status_code, 200)
-        for guess in (token.swapcase(), token[:-1], token + "x", self.cast.other_member.calendar_token[:-1] + "A"):
+        other = self.cast.other_member.calendar_token
+        # The near miss must differ from the other member's real token, whatever its last character is.
+        near_miss = other[:-1] + ("B" if other.endswith("A") else "A")
+        for guess in (token.swapcase(), token[:-1], token + "x", near_miss):
             with self.subTest(guess=guess):
                 self.assertEqual(client.get(f"/calendar/me/{guess}.ics").status_code, 404)
 
