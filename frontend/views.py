@@ -5,10 +5,15 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from fablab.core.cache import LABS_SCOPE, cached_for_visitors, lab_scope
 from fablab.labs.models import Lab
 from fablab.labs.selectors import is_open_now, lab_for_public, labs_for_public, weekly_hours
 
+# "Open now" moves with the clock: a visitor's copy is at most a minute old.
+OPEN_NOW_SECONDS = 60
 
+
+@cached_for_visitors(lambda request: [LABS_SCOPE], timeout=OPEN_NOW_SECONDS)
 def home(request):
     labs = list(labs_for_public())
     for lab in labs:
@@ -16,6 +21,7 @@ def home(request):
     return render(request, "frontend/home.html", {"labs": labs})
 
 
+@cached_for_visitors(lambda request, slug: [lab_scope(slug), LABS_SCOPE], timeout=OPEN_NOW_SECONDS)
 def lab_detail(request, slug):
     try:
         lab = lab_for_public(slug)

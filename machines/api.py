@@ -8,11 +8,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from bookings.selectors import machine_availability
+from fablab.core.cache import cached_value, lab_scope, machine_scope
 from fablab.core.fields import AwareDateTimeField
 from machines.models import Machine, MachineStatus
 from machines.selectors import machines_for_public
 
 MAX_AVAILABILITY_DAYS = 62
+# Availability does not move with the clock: every write that changes it bumps a scope
+# (bookings/invalidation.py), and this only bounds how long an evicted bump may go unseen.
+AVAILABILITY_SECONDS = 600
 
 
 class MachineSerializer(serializers.ModelSerializer):
@@ -104,14 +108,24 @@ class MachineViewSet(viewsets.ReadOnlyModelViewSet):
         machine = self.get_object()
         query = AvailabilityQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        availability = machine_availability(machine, query.validated_data["start"], query.validated_data["end"])
+        start, end = query.validated_data["start"], query.validated_data["end"]
         return Response(
-            {
-                "machine": machine.pk,
-                "free": [_interval(start, end) for start, end in availability["free"]],
-                "busy": [_interval(start, end) for start, end in availability["busy"]],
-            }
+            cached_value(
+                ["availability", machine.pk, start.isoformat(), end.isoformat()],
+                [machine_scope(machine.pk), lab_scope(machine.lab.slug)],
+                timeout=AVAILABILITY_SECONDS,
+                build=lambda: _availability(machine, start, end),
+            )
         )
+
+
+def _availability(machine, start, end):
+    availability = machine_availability(machine, start, end)
+    return {
+        "machine": machine.pk,
+        "free": [_interval(start, end) for start, end in availability["free"]],
+        "busy": [_interval(start, end) for start, end in availability["busy"]],
+    }
 
 
 def _interval(start, end):

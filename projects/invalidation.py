@@ -1,7 +1,9 @@
-"""Bump the cached project feeds when a project, its tags, a tag or an author's name change.
+"""Bump the cached project feeds and pages when anything they show changes.
 
-Edits through projects/services.py end in `_reindex`, which bumps as well: it
-moves `updated_at` with an UPDATE, which sends no signal.
+Any row of this app (a project, its steps, pictures, files, materials, tags,
+collaborators, comments), a machine or an author's name. Edits through
+projects/services.py end in `_reindex`, which bumps as well: it moves
+`updated_at` with an UPDATE, which sends no signal.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -9,13 +11,18 @@ from django.dispatch import receiver
 
 from fablab.accounts.models import User
 from fablab.core.cache import PROJECTS_SCOPE, bump
-from projects.models import Project, Tag
+from machines.models import Machine
 
 
-@receiver([post_save, post_delete], sender=Project, dispatch_uid="cache_project_changed")
-@receiver([post_save, post_delete], sender=Tag, dispatch_uid="cache_tag_changed")
-@receiver(m2m_changed, sender=Project.tags.through, dispatch_uid="cache_project_tags_changed")
-def project_changed(sender, **kwargs):
+@receiver([post_save, post_delete, m2m_changed], dispatch_uid="cache_project_content_changed")
+def project_content_changed(sender, **kwargs):
+    if sender._meta.app_label == "projects":
+        bump(PROJECTS_SCOPE)
+
+
+@receiver(post_save, sender=Machine, dispatch_uid="cache_project_machine_changed")
+def machine_changed(sender, **kwargs):
+    # Project pages and the search's machine facet name the machines.
     bump(PROJECTS_SCOPE)
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fablab.accounts.models import User
+from fablab.core.cache import PROJECTS_SCOPE, cached_for_visitors
 from fablab.core.errors import DomainError
 from fablab.core.uploads import upload_too_large
 from projects import attachments, downloads, moderation, permissions, services
@@ -48,6 +49,12 @@ PAGE_SIZE = 24
 # --- public pages -------------------------------------------------------------
 
 
+# Every write to a project bumps PROJECTS_SCOPE (projects/invalidation.py); the
+# timeout only bounds what no scope covers, such as a lab's name.
+PROJECT_PAGES_SECONDS = 600
+
+
+@cached_for_visitors(lambda request: [PROJECTS_SCOPE], timeout=PROJECT_PAGES_SECONDS)
 def project_list(request):
     form = ProjectSearchForm(request.GET)
     valid = form.is_valid()
@@ -70,6 +77,7 @@ def project_list(request):
     return render(request, "projects/project_list.html", context, status=200 if valid else 400)
 
 
+@cached_for_visitors(lambda request, **kwargs: [PROJECTS_SCOPE], timeout=PROJECT_PAGES_SECONDS)
 def project_detail(request, slug, *, comment_form=None, status=200):
     try:
         project = project_for_public(slug, user=request.user)

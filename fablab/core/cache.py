@@ -7,9 +7,13 @@ old content unreachable at once (it then ages out). Writers bump after their
 transaction commits: a rollback invalidates nothing and a reader never caches
 the content of a transaction that is still open.
 
-Only what is the same for everybody is cached: `cached_public` serves one body to
-every visitor (anonymous or signed in), so never put it on a page that shows who
-is looking, a form with a CSRF token or a nonce.
+Three ways in:
+- `cached_public` serves one body to every visitor (anonymous or signed in): the
+  feeds, which show nobody's own data, no form and no nonce.
+- `cached_for_visitors` serves the public pages to visitors who are not signed
+  in and carry no session; everybody else gets the page built for them. A page
+  that sets a cookie or hands out a CSRF token is never stored.
+- `cached_value` keeps what a function computed (availability, the staff charts).
 
 The backend is `CACHES["default"]`: local memory per process by default, Redis
 in production (`CACHE_URL=redis://…`), where every web process sees the bump.
@@ -19,6 +23,7 @@ import functools
 import hashlib
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
@@ -29,6 +34,8 @@ from django.utils.translation import get_language
 
 VERSION_PREFIX = "scope-version:"
 RESPONSE_PREFIX = "public-response:"
+PAGE_PREFIX = "visitor-page:"
+VALUE_PREFIX = "computed:"
 # Headers of the first response kept with its body (the ETag and caching headers are set anew).
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
 
@@ -44,6 +51,10 @@ def lab_scope(slug) -> str:
 
 
 PROJECTS_SCOPE = "projects"
+# Every lab's name, address, hours and closures: the home page lists them all.
+LABS_SCOPE = "labs"
+# What the staff dashboard's charts count: bookings, ledger entries, orders, sessions, school workshops.
+STAFF_FIGURES_SCOPE = "staff-figures"
 
 
 def _initial_version() -> int:
@@ -105,27 +116,104 @@ def cached_public(scopes, *, timeout, max_age, per_day=False):
             day = timezone.now().date().isoformat() if per_day else ""
             # The path, not the query string: a decorated view reads none, and random
             # query strings must not fill the cache with copies.
-            identity = "|".join([request.path, get_language() or "", day, *map(str, versions)])
-            key = RESPONSE_PREFIX + hashlib.sha256(identity.encode()).hexdigest()
+            key = _key(RESPONSE_PREFIX, [request.path, get_language() or "", day, *versions])
             stored = cache.get(key)
             if stored is None:
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200 or response.streaming:
                     return response
-                headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
-                stored = (response.content, headers, f'"{hashlib.sha256(response.content).hexdigest()[:40]}"')
+                stored = _storable(response)
                 cache.set(key, stored, timeout=timeout)
-            content, headers, etag = stored
-            if etag in parse_etags(request.headers.get("If-None-Match", "")):
-                response = HttpResponseNotModified()
-            else:
-                response = HttpResponse(content, headers=headers)
-            response.headers["ETag"] = etag
-            return _public(response, max_age)
+            return _public(_from_store(request, stored), max_age)
 
         return wrapper
 
     return decorator
+
+
+def cached_for_visitors(scopes, *, timeout, vary_on_headers=()):
+    """Decorate a public page: visitors who are not signed in share one rendering per URL and language.
+
+    Signed-in members, and anyone with a session (it may hold a message to show),
+    get the page built for them. The key holds the whole URL (the page may read
+    its query string), the language, the `vary_on_headers` request headers and
+    the versions of `scopes(request, **kwargs)`; `timeout` bounds how long what
+    changes with the clock (past slots, "open now") or what no scope covers may
+    lag behind. A response that sets a cookie or used a CSRF token is not stored:
+    it belongs to one visitor.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not _plain_visitor(request):
+                return view(request, *args, **kwargs)
+            versions = scope_versions(scopes(request, **kwargs))
+            headers = [request.headers.get(name, "") for name in vary_on_headers]
+            key = _key(PAGE_PREFIX, [request.get_full_path(), get_language() or "", *headers, *versions])
+            stored = cache.get(key)
+            if stored is None:
+                response = view(request, *args, **kwargs)
+                if not _shareable(request, response):
+                    return response
+                stored = _storable(response)
+                cache.set(key, stored, timeout=timeout)
+            response = _from_store(request, stored)
+            # The browser asks again each time; an unchanged page is a 304.
+            patch_cache_control(response, no_cache=True)
+            patch_vary_headers(response, ("Accept-Language", "Cookie", *vary_on_headers))
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def cached_value(parts, scopes, *, timeout, build):
+    """What `build()` returns, kept under `parts` (strings or numbers) and the versions of `scopes`."""
+    key = _key(VALUE_PREFIX, [*parts, *scope_versions(scopes)])
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout=timeout)
+    return value
+
+
+def _key(prefix, parts) -> str:
+    identity = "|".join(map(str, parts))
+    return prefix + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _plain_visitor(request) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return False
+    return not request.user.is_authenticated
+
+
+def _shareable(request, response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    )
+
+
+def _storable(response):
+    headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+    return (response.content, headers, f'"{hashlib.sha256(response.content).hexdigest()[:40]}"')
+
+
+def _from_store(request, stored):
+    content, headers, etag = stored
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(content, headers=headers)
+    response.headers["ETag"] = etag
+    return response
 
 
 def _public(response, max_age):

@@ -8,14 +8,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from fablab.core.cache import STAFF_FIGURES_SCOPE, cached_value
 from fablab.labs.models import Lab
 from fablab.labs.permissions import Action, labs_where
 from frontend.staff.charts import chart_data
 from frontend.staff.exports import export_choices, export_count, export_csv, export_filename
 from frontend.staff.forms import DashboardForm, ExportForm
-from frontend.staff.selectors import Period, staff_dashboard
+from frontend.staff.selectors import Period, chart_series, staff_dashboard
+
+# The charts read months of rows; they are kept until one of those rows changes
+# (frontend/staff/invalidation.py), and at most this long.
+CHARTS_TIMEOUT_SECONDS = 3600
 
 # Managing a lab is what only its staff may do: the dashboard and exports show its members, money and credits.
 STAFF_ACTION = Action.MANAGE_LAB
@@ -44,9 +51,19 @@ def dashboard(request):
         return render(request, "frontend/staff/dashboard.html", {"form": form}, status=400)
     selected = form.selected_labs()
     period = _period(form, selected)
-    numbers = staff_dashboard(selected, period)
-    context = {"form": form, "labs": selected, "period": period, **numbers, "charts": chart_data(numbers)}
+    context = {"form": form, "labs": selected, "period": period, **staff_dashboard(selected, period)}
+    context["charts_html"] = cached_value(
+        ["staff-charts", get_language(), period.start, period.end, *(lab.pk for lab in selected)],
+        [STAFF_FIGURES_SCOPE],
+        timeout=CHARTS_TIMEOUT_SECONDS,
+        build=lambda: _charts_html(selected, period),
+    )
     return render(request, "frontend/staff/dashboard.html", context)
+
+
+def _charts_html(labs, period):
+    series = chart_series(labs, period)
+    return render_to_string("frontend/staff/_charts.html", {**series, "charts": chart_data(series)})
 
 
 @login_required

@@ -10,7 +10,7 @@ from fablab.billing.models import ProductKind
 from fablab.credits.models import Contribution, EntryKind
 from fablab.credits.services import ledger_write
 from fablab.labs.models import Role
-from frontend.staff.selectors import Period, staff_dashboard
+from frontend.staff.selectors import Period, chart_series, staff_dashboard
 from machines.models import MachineStatus
 from tests.factories import MachineFactory, MembershipFactory, UserFactory
 from tests.staff.conftest import HELD, PARIS, booking, paid_line, paris, school_workshop
@@ -35,7 +35,8 @@ def other_machine(world):
 
 
 def figures(world, labs=None, period=MARCH, now=NOW):
-    return staff_dashboard(labs or [world.lab], period, now=now)
+    labs = labs or [world.lab]
+    return {**staff_dashboard(labs, period, now=now), **chart_series(labs, period)}
 
 
 class TestOccupancy:
