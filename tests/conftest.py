@@ -46,6 +46,12 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture
+def pages_built_for_visitors(monkeypatch):
+    """Every request builds its page: for counting what a page costs, not what its visitor's cached copy does."""
+    monkeypatch.setattr("fablab.core.cache._plain_visitor", lambda request: False)
+
+
 class World:
     """The cast every permission test needs: two labs and people with roles in each."""
 
