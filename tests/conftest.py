@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import override_settings
 from django.utils import translation
 
@@ -41,9 +41,11 @@ def _english_outside_requests():
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters and cached pages must not leak from one test to the next."""
-    cache.clear()
+    for each in caches.all():
+        each.clear()
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture

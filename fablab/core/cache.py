@@ -17,6 +17,8 @@ Three ways in:
 
 The backend is `CACHES["default"]`: local memory per process by default, Redis
 in production (`CACHE_URL=redis://…`), where every web process sees the bump.
+What a versioned key holds never changes, so each process also keeps a copy in
+`CACHES["process"]` and asks Redis only for the versions.
 """
 
 import functools
@@ -24,7 +26,7 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
@@ -36,6 +38,9 @@ VERSION_PREFIX = "scope-version:"
 RESPONSE_PREFIX = "public-response:"
 PAGE_PREFIX = "visitor-page:"
 VALUE_PREFIX = "computed:"
+# How long a process keeps its copy of what it read from the shared cache (a few seconds
+# beyond the shared copy's `timeout` at worst) or wrote to it (at most that `timeout`).
+PROCESS_COPY_SECONDS = 10
 # Headers of the first response kept with its body (the ETag and caching headers are set anew).
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
 
@@ -117,13 +122,13 @@ def cached_public(scopes, *, timeout, max_age, per_day=False):
             # The path, not the query string: a decorated view reads none, and random
             # query strings must not fill the cache with copies.
             key = _key(RESPONSE_PREFIX, [request.path, get_language() or "", day, *versions])
-            stored = cache.get(key)
+            stored = _get(key)
             if stored is None:
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200 or response.streaming:
                     return response
                 stored = _storable(response)
-                cache.set(key, stored, timeout=timeout)
+                _set(key, stored, timeout)
             return _public(_from_store(request, stored), max_age)
 
         return wrapper
@@ -151,13 +156,13 @@ def cached_for_visitors(scopes, *, timeout, vary_on_headers=()):
             versions = scope_versions(scopes(request, **kwargs))
             headers = [request.headers.get(name, "") for name in vary_on_headers]
             key = _key(PAGE_PREFIX, [request.get_full_path(), get_language() or "", *headers, *versions])
-            stored = cache.get(key)
+            stored = _get(key)
             if stored is None:
                 response = view(request, *args, **kwargs)
                 if not _shareable(request, response):
                     return response
                 stored = _storable(response)
-                cache.set(key, stored, timeout=timeout)
+                _set(key, stored, timeout)
             response = _from_store(request, stored)
             # The browser asks again each time; an unchanged page is a 304.
             patch_cache_control(response, no_cache=True)
@@ -172,11 +177,26 @@ def cached_for_visitors(scopes, *, timeout, vary_on_headers=()):
 def cached_value(parts, scopes, *, timeout, build):
     """What `build()` returns, kept under `parts` (strings or numbers) and the versions of `scopes`."""
     key = _key(VALUE_PREFIX, [*parts, *scope_versions(scopes)])
-    value = cache.get(key)
+    value = _get(key)
     if value is None:
         value = build()
-        cache.set(key, value, timeout=timeout)
+        _set(key, value, timeout)
     return value
+
+
+def _get(key):
+    process = caches["process"]
+    value = process.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is not None:
+            process.set(key, value, PROCESS_COPY_SECONDS)
+    return value
+
+
+def _set(key, value, timeout):
+    cache.set(key, value, timeout=timeout)
+    caches["process"].set(key, value, timeout=min(timeout, PROCESS_COPY_SECONDS))
 
 
 def _key(prefix, parts) -> str:

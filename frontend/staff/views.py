@@ -20,9 +20,11 @@ from frontend.staff.exports import export_choices, export_count, export_csv, exp
 from frontend.staff.forms import DashboardForm, ExportForm
 from frontend.staff.selectors import Period, chart_series, staff_dashboard
 
-# The charts read months of rows; they are kept until one of those rows changes
-# (frontend/staff/invalidation.py), and at most this long.
+# The figures are kept until a row they count changes (frontend/staff/invalidation.py),
+# and at most this long: the charts read months of rows and do not move with the clock;
+# what happens today does (sessions coming up, today's bookings).
 CHARTS_TIMEOUT_SECONDS = 3600
+TODAY_TIMEOUT_SECONDS = 60
 
 # Managing a lab is what only its staff may do: the dashboard and exports show its members, money and credits.
 STAFF_ACTION = Action.MANAGE_LAB
@@ -51,9 +53,14 @@ def dashboard(request):
         return render(request, "frontend/staff/dashboard.html", {"form": form}, status=400)
     selected = form.selected_labs()
     period = _period(form, selected)
-    context = {"form": form, "labs": selected, "period": period, **staff_dashboard(selected, period)}
+    labs_key = [lab.pk for lab in selected]
+    today = cached_value(
+        ["staff-today", *labs_key], [STAFF_FIGURES_SCOPE], timeout=TODAY_TIMEOUT_SECONDS,
+        build=lambda: staff_dashboard(selected, period),
+    )  # fmt: skip
+    context = {"form": form, "labs": selected, "period": period, **today}
     context["charts_html"] = cached_value(
-        ["staff-charts", get_language(), period.start, period.end, *(lab.pk for lab in selected)],
+        ["staff-charts", get_language(), period.start, period.end, *labs_key],
         [STAFF_FIGURES_SCOPE],
         timeout=CHARTS_TIMEOUT_SECONDS,
         build=lambda: _charts_html(selected, period),
