@@ -31,7 +31,9 @@ def machine_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Closure, dispatch_uid="cache_closure_changed")
 @receiver([post_save, post_delete], sender=OpeningHours, dispatch_uid="cache_opening_hours_changed")
 def lab_time_changed(sender, instance, **kwargs):
-    bump(lab_scope(instance.lab.slug), LABS_SCOPE)
+    # A machine's free time is its lab's opening hours less its closures.
+    machine_ids = Machine.objects.filter(lab_id=instance.lab_id).values_list("pk", flat=True)
+    bump(lab_scope(instance.lab.slug), LABS_SCOPE, *(machine_scope(pk) for pk in machine_ids))
 
 
 @receiver([post_save, post_delete], sender=Lab, dispatch_uid="cache_lab_changed")

@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from bookings.selectors import machine_availability
-from fablab.core.cache import cached_value, lab_scope, machine_scope
+from fablab.core.cache import cached_value, machine_scope
 from fablab.core.fields import AwareDateTimeField
 from machines.models import Machine, MachineStatus
 from machines.selectors import machines_for_public
@@ -105,16 +105,17 @@ class MachineViewSet(viewsets.ReadOnlyModelViewSet):
 
         From opening hours, closures, bookings (buffers included) and maintenance.
         """
-        machine = self.get_object()
         query = AvailabilityQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.validated_data["start"], query.validated_data["end"]
+        # Keyed by the id in the URL, so that a hit reads no row: taking the machine off the
+        # catalogue, closing its lab or changing the lab's hours bumps the machine's scope too.
         return Response(
             cached_value(
-                ["availability", machine.pk, start.isoformat(), end.isoformat()],
-                [machine_scope(machine.pk), lab_scope(machine.lab.slug)],
+                ["availability", pk, start.isoformat(), end.isoformat()],
+                [machine_scope(pk)],
                 timeout=AVAILABILITY_SECONDS,
-                build=lambda: _availability(machine, start, end),
+                build=lambda: _availability(self.get_object(), start, end),
             )
         )
 

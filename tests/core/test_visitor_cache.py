@@ -180,6 +180,24 @@ class TestAvailability:
         assert {"start": "2026-03-24T09:00:00+00:00", "end": "2026-03-24T10:00:00+00:00"} in fresh["busy"]
         assert fresh != first.json()
 
+    def test_a_hit_reads_no_row(self, frozen_now, client, machine, django_assert_num_queries):
+        client.get(self.url(machine))
+        with django_assert_num_queries(0):
+            assert client.get(self.url(machine)).status_code == 200
+
+    def test_a_closure_of_the_lab_shows_at_once(self, frozen_now, client, lab, machine):
+        before = client.get(self.url(machine)).json()
+        ClosureFactory(lab=lab, first_day=dt.date(2026, 3, 25))
+        after = client.get(self.url(machine)).json()
+        assert after != before
+        assert not any(interval["start"].startswith("2026-03-25") for interval in after["free"])
+
+    def test_a_machine_taken_off_the_catalogue_is_a_404_at_once(self, frozen_now, client, machine):
+        client.get(self.url(machine))
+        machine.is_public = False
+        machine.save(update_fields=["is_public"])
+        assert client.get(self.url(machine)).status_code == 404
+
 
 class TestStaffCharts:
     def test_they_are_built_once_until_a_booking_changes_them(self, frozen_now, world):
