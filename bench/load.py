@@ -301,6 +301,8 @@ def start_server(port, workers, log):
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "EMAIL_URL": "dummymail://",
+        # As in production: a booking's confirmation is queued for the worker, not rendered inline.
+        "TASKS_BACKEND": "database",
         # As in production (docker-compose.yml): one cache that every worker shares, so that
         # a write in one worker invalidates what the others cached.
         "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/3"),
