@@ -52,7 +52,8 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Debian packages: gettext for compilemessages, Pango for WeasyPrint's PDFs, Chromium for the
-# browser tests, pg_dump for the backup test, a Java runtime for the Nu HTML checker (vnu.jar).
+# browser tests, pg_dump for the backup test, a Java runtime for the Nu HTML checker (vnu.jar),
+# docker-compose to check the Compose file against its schema (no Docker daemon needed).
 system-deps:
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
@@ -61,6 +62,7 @@ system-deps:
 	command -v pg_dump >/dev/null || missing="$$missing postgresql-client"; \
 	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
 	ldconfig -p | grep -q libpangoft2 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \

@@ -1,5 +1,8 @@
-"""The Docker recipe names commands and settings that exist (docker itself is not needed)."""
+"""The Docker recipe names commands and settings that exist, and Compose accepts it
+(`docker-compose config` checks the file against the Compose schema without a daemon)."""
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import environ
@@ -16,6 +19,22 @@ def compose():
 class TestProductionRecipe:
     def test_it_runs_web_worker_periodic_jobs_database_and_cache(self):
         assert set(compose()["services"]) == {"migrate", "web", "worker", "periodic", "db", "redis"}
+
+    def test_compose_accepts_the_file_with_the_example_environment(self, tmp_path):
+        for name in ("docker-compose.yml", "Dockerfile"):
+            shutil.copy(ROOT / name, tmp_path / name)
+        shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+        result = subprocess.run(["docker-compose", "config"], cwd=tmp_path, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        resolved = yaml.safe_load(result.stdout)
+        assert resolved["services"]["web"]["environment"]["DATABASE_URL"].startswith("postgres://fablab:")
+
+    def test_compose_refuses_to_start_without_a_database_password(self, tmp_path):
+        shutil.copy(ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
+        (tmp_path / ".env").write_text("SECRET_KEY=x\n")
+        result = subprocess.run(["docker-compose", "config", "-q"], cwd=tmp_path, capture_output=True, text=True)
+        assert result.returncode != 0
+        assert "POSTGRES_PASSWORD" in result.stderr
 
     def test_its_commands_exist(self):
         services = compose()["services"]
