@@ -113,7 +113,8 @@ def get_scenarios(rng, lab):
         Scenario("availability API", availability, target="p95 15"),
         booking_scenario(rng, lab),
         Scenario("project search", searches, target="p95 30"),
-        # Signed-in members get pages built for them: what a search costs without the visitors' cache.
+        # Signed-in members get pages built for them, around the search form and results that
+        # everybody shares (kept until a project changes): what a member's search costs.
         Scenario(
             "project search, signed in",
             searches,

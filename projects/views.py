@@ -13,12 +13,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fablab.accounts.models import User
-from fablab.core.cache import PROJECTS_SCOPE, cached_for_visitors
+from fablab.core.cache import LABS_SCOPE, PROJECTS_SCOPE, cached_for_visitors, cached_value
 from fablab.core.errors import DomainError
 from fablab.core.uploads import upload_too_large
 from projects import attachments, downloads, moderation, permissions, services
@@ -56,6 +58,19 @@ PROJECT_PAGES_SECONDS = 600
 
 @cached_for_visitors(lambda request: [PROJECTS_SCOPE], timeout=PROJECT_PAGES_SECONDS)
 def project_list(request):
+    # The form and results are the same for everybody: members get them from the cache too.
+    html, query, valid = cached_value(
+        ["project-search", request.get_full_path(), get_language()],
+        [PROJECTS_SCOPE, LABS_SCOPE],
+        timeout=PROJECT_PAGES_SECONDS,
+        build=lambda: _search_results(request),
+    )
+    context = {"results_html": html, "query": query}
+    return render(request, "projects/project_list.html", context, status=200 if valid else 400)
+
+
+def _search_results(request):
+    """(HTML of the search form and the page of results, the words searched, whether the form was valid)."""
     form = ProjectSearchForm(request.GET)
     valid = form.is_valid()
     # An unknown facet value is reported on its field; the other filters still apply.
@@ -74,7 +89,7 @@ def project_list(request):
         "capped": bool(query) and page.paginator.count >= MAX_SEARCH_RESULTS,
         "max_results": MAX_SEARCH_RESULTS,
     }
-    return render(request, "projects/project_list.html", context, status=200 if valid else 400)
+    return render_to_string("projects/_search_results.html", context), query, valid
 
 
 @cached_for_visitors(lambda request, **kwargs: [PROJECTS_SCOPE], timeout=PROJECT_PAGES_SECONDS)

@@ -49,9 +49,9 @@ def _fresh_cache():
 
 
 @pytest.fixture
-def pages_built_for_visitors(monkeypatch):
-    """Every request builds its page: for counting what a page costs, not what its visitor's cached copy does."""
-    monkeypatch.setattr("fablab.core.cache._plain_visitor", lambda request: False)
+def built_every_time(monkeypatch):
+    """Nothing is read from the cache (fablab/core/cache.py): for counting what a page costs to build."""
+    monkeypatch.setattr("fablab.core.cache._get", lambda key: None)
 
 
 class World:

@@ -145,6 +145,14 @@ class TestFreshAfterAWrite:
         for url in pages:
             assert "Desk lamp" in visit(client, url).content.decode(), url
 
+    def test_a_members_search_is_kept_too_and_shows_an_edit_at_once(self, frozen_now, project, mia):
+        member = Client()
+        member.force_login(mia)
+        built = queries_of(member, "/projects/?q=lamp")
+        assert queries_of(member, "/projects/?q=lamp") < built
+        project_update(project=project, by=project.owner, title="Desk lamp")
+        assert "Desk lamp" in visit(member, "/projects/?q=lamp").content.decode()
+
     def test_a_new_comment_shows_at_once(self, frozen_now, client, project, mia):
         url = f"/projects/{project.slug}/"
         visit(client, url)

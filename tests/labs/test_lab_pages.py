@@ -29,7 +29,7 @@ class TestHomePage:
             assert "Closed now" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     def test_it_runs_the_same_number_of_queries_for_3_or_12_labs(
-        self, client, django_assert_num_queries, pages_built_for_visitors
+        self, client, django_assert_num_queries, built_every_time
     ):
         for _ in range(3):
             ClosureFactory(lab=LabFactory())

@@ -116,7 +116,7 @@ class TestProjectDetailPage:
         assert "<iframe" not in content
 
     def test_it_runs_the_same_number_of_queries_for_few_or_many_steps(
-        self, client, world, django_assert_num_queries, pages_built_for_visitors
+        self, client, world, django_assert_num_queries, built_every_time
     ):
         project = ProjectFactory(lab=world.lab, steps=["A"], tags=[TagFactory(name="a")])
         get(client, project)

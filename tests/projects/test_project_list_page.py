@@ -105,7 +105,7 @@ class TestProjectListPage:
         ],
     )
     def test_it_runs_the_same_number_of_queries_for_3_or_30_projects(
-        self, client, world, django_assert_num_queries, params, queries, pages_built_for_visitors
+        self, client, world, django_assert_num_queries, params, queries, built_every_time
     ):
         tags = [TagFactory(name="lighting"), TagFactory(name="wood")]
         machines = [MachineFactory(lab=world.lab), MachineFactory(lab=world.other_lab)]
