@@ -122,14 +122,8 @@ def cached_public(scopes, *, timeout, max_age, per_day=False):
             # The path, not the query string: a decorated view reads none, and random
             # query strings must not fill the cache with copies.
             key = _key(RESPONSE_PREFIX, [request.path, get_language() or "", day, *versions])
-            stored = _get(key)
-            if stored is None:
-                response = view(request, *args, **kwargs)
-                if response.status_code != 200 or response.streaming:
-                    return response
-                stored = _storable(response)
-                _set(key, stored, timeout)
-            return _public(_from_store(request, stored), max_age)
+            response, kept = _kept_response(request, key, timeout, lambda: view(request, *args, **kwargs))
+            return _public(response, max_age) if kept else response
 
         return wrapper
 
@@ -156,14 +150,9 @@ def cached_for_visitors(scopes, *, timeout, vary_on_headers=()):
             versions = scope_versions(scopes(request, **kwargs))
             headers = [request.headers.get(name, "") for name in vary_on_headers]
             key = _key(PAGE_PREFIX, [request.get_full_path(), get_language() or "", *headers, *versions])
-            stored = _get(key)
-            if stored is None:
-                response = view(request, *args, **kwargs)
-                if not _shareable(request, response):
-                    return response
-                stored = _storable(response)
-                _set(key, stored, timeout)
-            response = _from_store(request, stored)
+            response, kept = _kept_response(request, key, timeout, lambda: view(request, *args, **kwargs))
+            if not kept:
+                return response
             # The browser asks again each time; an unchanged page is a 304.
             patch_cache_control(response, no_cache=True)
             patch_vary_headers(response, ("Accept-Language", "Cookie", *vary_on_headers))
@@ -212,18 +201,24 @@ def _plain_visitor(request) -> bool:
     return not request.user.is_authenticated
 
 
-def _shareable(request, response) -> bool:
-    return (
-        response.status_code == 200
-        and not response.streaming
-        and not response.cookies
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-    )
-
-
-def _storable(response):
-    headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
-    return (response.content, headers, f'"{hashlib.sha256(response.content).hexdigest()[:40]}"')
+def _kept_response(request, key, timeout, build):
+    """(response, whether it is the kept copy): the copy under `key`, else what `build()` makes,
+    kept if it can be shared: a 200 with a body that sets no cookie and handed out no CSRF token."""
+    stored = _get(key)
+    if stored is None:
+        response = build()
+        shareable = (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        )
+        if not shareable:
+            return response, False
+        headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+        stored = (response.content, headers, f'"{hashlib.sha256(response.content).hexdigest()[:40]}"')
+        _set(key, stored, timeout)
+    return _from_store(request, stored), True
 
 
 def _from_store(request, stored):
