@@ -22,15 +22,24 @@ class PreferencesUpdateSerializer(serializers.Serializer):
     receive = serializers.ListField(
         child=serializers.ChoiceField(choices=[item.code for item in optional_kinds()]),
         allow_empty=True,
-        help_text="The optional kinds the member receives; every other optional kind is turned off.",
+        help_text="The optional kinds the member receives; every other optional kind offered to them is turned off.",
     )
+
+    def validate_receive(self, receive):
+        offered = {item.code for item in optional_kinds(self.context["user"])}
+        refused = sorted(set(receive) - offered)
+        if refused:
+            raise serializers.ValidationError(f"Not offered to you: {', '.join(refused)}.")
+        return receive
 
 
 def _listing(user):
     off = opted_out_kinds(user)
+    offered = {item.code for item in optional_kinds(user)}
     return [
         {"kind": item.code, "label": str(item.label), "optional": item.optional, "receive": item.code not in off}
         for item in KINDS.values()
+        if not item.optional or item.code in offered
     ]
 
 
@@ -45,7 +54,7 @@ class NotificationPreferencesView(APIView):
 
     @extend_schema(request=PreferencesUpdateSerializer, responses=NotificationKindSerializer(many=True))
     def put(self, request):
-        serializer = PreferencesUpdateSerializer(data=request.data)
+        serializer = PreferencesUpdateSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
         preferences_set(user=request.user, receive=set(serializer.validated_data["receive"]))
         return Response(_listing(request.user))

@@ -1,8 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fablab.notifications.kinds import optional_kinds
-
 
 class PreferencesForm(forms.Form):
     """One checkbox per optional kind; ticked means the member receives it."""
@@ -14,6 +12,6 @@ class PreferencesForm(forms.Form):
         choices=(),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kinds, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["receive"].choices = [(item.code, item.label) for item in optional_kinds()]
+        self.fields["receive"].choices = [(item.code, item.label) for item in kinds]

@@ -19,6 +19,8 @@ class Kind:
     label: str | Promise
     optional: bool = False
     help_text: str | Promise = ""
+    # Roles (values of fablab.labs.models.Role, in any lab) of the people it can reach; empty: anybody.
+    for_roles: frozenset[str] = frozenset()
 
 
 _KINDS = [
@@ -37,6 +39,7 @@ _KINDS = [
         "session_under_minimum",
         _("A session you run or manage was cancelled for lack of participants"),
         optional=True,
+        for_roles=frozenset({"trainer", "staff"}),
     ),
     Kind("qualification_lapse_reminder", _("A qualification will lapse for lack of use"), optional=True),
     Kind("qualification_expiring", _("A qualification is about to expire"), optional=True),
@@ -57,5 +60,12 @@ def kind(code: str) -> Kind:
         raise LookupError(f"Unknown notification kind {code!r}; add it to fablab/notifications/kinds.py") from None
 
 
-def optional_kinds() -> list[Kind]:
-    return [item for item in _KINDS if item.optional]
+def optional_kinds(user=None) -> list[Kind]:
+    """The optional kinds; given a `user`, only those that can reach them (no trainers' message for members)."""
+    from fablab.labs.permissions import lab_roles
+
+    kinds = [item for item in _KINDS if item.optional]
+    if user is None or user.is_superuser:
+        return kinds
+    roles = set().union(*lab_roles(user).values())
+    return [item for item in kinds if not item.for_roles or item.for_roles & roles]

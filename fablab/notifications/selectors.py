@@ -15,4 +15,6 @@ def is_opted_out(user, kind_code) -> bool:
 def preferences_for_personal_data(user):
     """GDPR export: each optional kind and whether the member receives it."""
     off = opted_out_kinds(user)
-    return [{"kind": item.code, "label": str(item.label), "receive": item.code not in off} for item in optional_kinds()]
+    return [
+        {"kind": item.code, "label": str(item.label), "receive": item.code not in off} for item in optional_kinds(user)
+    ]

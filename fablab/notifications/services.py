@@ -91,13 +91,16 @@ def _first_time(user, kind, key) -> bool:
 
 
 def preferences_set(*, user, receive: set[str]) -> None:
-    """Keep the optional kinds in `receive`, turn the other optional kinds off. Mandatory ones stay on."""
-    optional = {item.code for item in optional_kinds()}
+    """Keep the optional kinds in `receive`, turn the others offered to `user` off. Mandatory ones stay on.
+
+    A kind not offered to the user (a trainers' message for a member) is left as it is.
+    """
+    optional = {item.code for item in optional_kinds(user)}
     unknown = set(receive) - optional
     if unknown:
-        raise ValueError(f"Not optional kinds: {sorted(unknown)}")
+        raise ValueError(f"Not optional kinds for this user: {sorted(unknown)}")
     with transaction.atomic():
-        NotificationOptOut.objects.filter(user=user).exclude(kind__in=optional - set(receive)).delete()
+        NotificationOptOut.objects.filter(user=user, kind__in=set(receive)).delete()
         existing = set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
         NotificationOptOut.objects.bulk_create(
             [NotificationOptOut(user=user, kind=code) for code in sorted(optional - set(receive) - existing)]

@@ -14,9 +14,10 @@ from fablab.notifications.services import preferences_set
 @login_required
 def preferences(request):
     off = opted_out_kinds(request.user)
-    initial = {"receive": [item.code for item in optional_kinds() if item.code not in off]}
+    offered = optional_kinds(request.user)
+    initial = {"receive": [item.code for item in offered if item.code not in off]}
     # An empty POST (nothing ticked) is a real answer: every optional message off.
-    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial, kinds=offered)
     if request.method == "POST" and form.is_valid():
         preferences_set(user=request.user, receive=set(form.cleaned_data["receive"]))
         messages.success(request, _("Your notification settings are saved."))

@@ -25,14 +25,14 @@ class TestPreferencesPage:
     def test_it_shows_every_optional_kind_ticked_by_default(self, client, world):
         client.force_login(world.member)
         content = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        assert content.count('type="checkbox"') == len(optional_kinds())
-        assert content.count("checked") == len(optional_kinds())
+        assert content.count('type="checkbox"') == len(optional_kinds(world.member))
+        assert content.count("checked") == len(optional_kinds(world.member))
         assert "<fieldset" in content and "<legend" in content
         assert str(KINDS["invoice_issued"].label) in content  # listed as always sent
 
     def test_unticking_turns_a_kind_off_and_ticking_turns_it_back_on(self, client, world):
         client.force_login(world.member)
-        keep = [item.code for item in optional_kinds() if item.code != "booking_reminder"]
+        keep = [item.code for item in optional_kinds(world.member) if item.code != "booking_reminder"]
         response = client.post(URL, {"receive": keep})
         assert response.status_code == 302
         assert opted_out(world.member) == {"booking_reminder"}
@@ -43,7 +43,7 @@ class TestPreferencesPage:
     def test_nothing_ticked_turns_every_optional_kind_off(self, client, world):
         client.force_login(world.member)
         client.post(URL, {})
-        assert opted_out(world.member) == {item.code for item in optional_kinds()}
+        assert opted_out(world.member) == {item.code for item in optional_kinds(world.member)}
 
     def test_a_mandatory_or_unknown_kind_is_a_form_error_and_writes_nothing(self, client, world):
         client.force_login(world.member)
@@ -59,6 +59,14 @@ class TestPreferencesPage:
         client.post(URL, {})
         assert opted_out(world.other_member) == {"seat_offered"}
 
+    def test_a_member_is_not_offered_the_trainers_message_and_a_trainer_is(self, client, world):
+        client.force_login(world.member)
+        assert 'value="session_under_minimum"' not in client.get(URL).content.decode()
+        client.post(URL, {})
+        assert "session_under_minimum" not in opted_out(world.member)  # left on for the day they teach
+        client.force_login(world.trainer)
+        assert 'value="session_under_minimum"' in client.get(URL).content.decode()
+
     def test_the_profile_page_links_to_it(self, client, world):
         client.force_login(world.member)
         assert URL in client.get("/accounts/profile/").content.decode()
@@ -72,7 +80,7 @@ class TestPersonalDataExport:
         receive = {row["kind"]: row["receive"] for row in data["notification_preferences"]}
         assert receive["booking_reminder"] is False
         assert receive["seat_offered"] is True
-        assert set(receive) == {item.code for item in optional_kinds()}
+        assert set(receive) == {item.code for item in optional_kinds(world.member)}
 
 
 class TestPreferencesApi:
@@ -84,7 +92,7 @@ class TestPreferencesApi:
         api = APIClient()
         api.force_authenticate(world.member)
         rows = {row["kind"]: row for row in api.get(self.API).json()}
-        assert set(rows) == set(KINDS)
+        assert set(rows) == set(KINDS) - {"session_under_minimum"}  # a trainers' and staff's message
         assert rows["invoice_issued"] == {**rows["invoice_issued"], "optional": False, "receive": True}
         assert rows["booking_reminder"]["optional"] is True
 
@@ -95,7 +103,7 @@ class TestPreferencesApi:
         api.force_authenticate(world.member)
         response = api.put(self.API, {"receive": ["seat_offered"]}, format="json")
         assert response.status_code == 200
-        assert opted_out(world.member) == {item.code for item in optional_kinds()} - {"seat_offered"}
+        assert opted_out(world.member) == {item.code for item in optional_kinds(world.member)} - {"seat_offered"}
 
     def test_a_mandatory_kind_is_a_400_and_writes_nothing(self, world):
         from rest_framework.test import APIClient
@@ -105,6 +113,15 @@ class TestPreferencesApi:
         response = api.put(self.API, {"receive": ["invoice_issued"]}, format="json")
         assert response.status_code == 400
         assert response["Content-Type"].startswith("application/problem+json")
+        assert opted_out(world.member) == set()
+
+    def test_a_kind_not_offered_to_the_member_is_a_400_and_writes_nothing(self, world):
+        from rest_framework.test import APIClient
+
+        api = APIClient()
+        api.force_authenticate(world.member)
+        response = api.put(self.API, {"receive": ["session_under_minimum"]}, format="json")
+        assert response.status_code == 400
         assert opted_out(world.member) == set()
 
     def test_it_requires_authentication(self, client):
