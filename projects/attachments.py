@@ -98,6 +98,37 @@ def project_file_add(*, project, by, upload) -> ProjectFile:
     return project_file
 
 
+def project_files_copy(*, original, remix, by) -> None:
+    """Copy the files of `original` into `remix`, a new draft, inside the caller's transaction.
+
+    Their content was checked when they were uploaded to the original, and they fit
+    its limits, which are the remix's. Each copy is a stored file of its own, so
+    that removing it from one project leaves the other whole. A failure removes
+    the copies already written.
+    """
+    storage = project_files_storage
+    written = []
+    try:
+        for source in original.files.order_by("position"):
+            with storage.open(source.stored.name) as content:
+                written.append(storage.save(f"projects/files/{secrets.token_hex(16)}", content))
+            ProjectFile.objects.create(
+                project=remix,
+                position=source.position,
+                name=source.name,
+                stored=written[-1],
+                kind=source.kind,
+                size_bytes=source.size_bytes,
+                sha256=source.sha256,
+                uploaded_by=by,
+                uploaded_at=timezone.now(),
+            )
+    except BaseException:
+        for name in written:
+            storage.delete(name)
+        raise
+
+
 def _check_room(project, size):
     """The number of files the project has, or `ProjectError` when `size` more bytes do not fit.
     Called under the project's row lock, so that two uploads cannot both take the last room."""

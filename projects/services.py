@@ -207,10 +207,15 @@ def project_remix(*, project, by) -> Project:
     The rule compares with the original's current licence; an original relicensed
     since is the authors' matter, not something this check can settle.
 
+    The files (drawings, models) are copied too: they are what a remix starts from.
+
     Not copied: the collaborators (the remix is `by`'s own), the status (always a
-    draft) and the cover image with its description: the remixer takes pictures
-    of what they made, and the original's photo would show someone else's work.
+    draft), the cover image with its description and the steps' pictures: the
+    remixer takes pictures of what they made, and the original's would show
+    someone else's work.
     """
+    from projects.attachments import project_files_copy  # attachments builds on this module
+
     if not by.is_authenticated or not by.is_active:
         raise NotAllowedError(_("Log in to remix a project."))
     with transaction.atomic():
@@ -256,6 +261,8 @@ def project_remix(*, project, by) -> Project:
             for material in original.materials.order_by("position")
         )
         _reindex(remix)
+        # Last: it writes to the storage, and removes what it wrote if it fails.
+        project_files_copy(original=original, remix=remix, by=by)
     return remix
 
 

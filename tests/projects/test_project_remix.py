@@ -7,10 +7,12 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from fablab.core.errors import NotAllowedError
-from projects.models import Project, ProjectStatus
+from projects import attachments
+from projects.models import Project, ProjectFile, ProjectStatus
 from projects.services import ProjectError, project_publish, project_remix, project_update
 from tests.factories import MachineFactory
 from tests.projects.factories import DraftFactory, MaterialFactory, ProjectFactory, TagFactory
+from tests.projects.uploads import GOOD, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +75,41 @@ class TestProjectRemix:
         assert lamp.steps.count() == 3
         assert lamp.materials.count() == 2
         assert lamp.owner == world.member
+
+    def test_it_copies_the_files_each_into_a_stored_file_of_its_own(self, world, lamp):
+        attachments.project_file_add(project=lamp, by=world.member, upload=upload("panel.svg", GOOD["drawing.svg"]))
+        attachments.project_file_add(project=lamp, by=world.member, upload=upload("manual.pdf", GOOD["manual.pdf"]))
+        remix = project_remix(project=lamp, by=world.other_member)
+        originals, copies = list(lamp.files.order_by("position")), list(remix.files.order_by("position"))
+        assert [(f.position, f.name, f.kind, f.size_bytes, f.sha256) for f in copies] == [
+            (f.position, f.name, f.kind, f.size_bytes, f.sha256) for f in originals
+        ]
+        assert {f.uploaded_by for f in copies} == {world.other_member}
+        for original, copy in zip(originals, copies, strict=True):
+            assert copy.stored.name != original.stored.name
+            assert copy.stored.read() == original.stored.read()
+        attachments.project_file_remove(project_file=originals[0], by=world.member)
+        assert remix.files.count() == 2 and copies[0].stored.storage.exists(copies[0].stored.name)
+
+    def test_a_failed_copy_leaves_no_remix_and_no_stored_file(self, world, lamp, monkeypatch):
+        attachments.project_file_add(project=lamp, by=world.member, upload=upload("panel.svg", GOOD["drawing.svg"]))
+        attachments.project_file_add(project=lamp, by=world.member, upload=upload("manual.pdf", GOOD["manual.pdf"]))
+        storage = lamp.files.first().stored.storage
+        before = set(storage.listdir("projects/files")[1])
+        real_create = ProjectFile.objects.create
+        calls = []
+
+        def create_then_fail(**fields):
+            calls.append(fields)
+            if len(calls) == 2:
+                raise OSError("disk full")
+            return real_create(**fields)
+
+        monkeypatch.setattr(ProjectFile.objects, "create", create_then_fail)
+        with pytest.raises(OSError):
+            project_remix(project=lamp, by=world.other_member)
+        assert Project.objects.filter(remixed_from=lamp).count() == 0
+        assert set(storage.listdir("projects/files")[1]) == before
 
     def test_the_cover_is_not_copied(self, world, lamp):
         Project.objects.filter(pk=lamp.pk).update(cover="projects/covers/lamp.jpg", cover_alt="A lamp")
