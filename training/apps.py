@@ -20,6 +20,9 @@ class TrainingConfig(AppConfig):
             "training.cancel_sessions_under_minimum",
             lambda: f"{len(sessions_cancel_under_minimum())} session(s) cancelled",
         )
+        from training.reminders import enrollments_send_reminders
+
+        register_job("training.send_reminders", lambda: f"{enrollments_send_reminders()} reminder(s) sent")
         from training.lapse import qualifications_expiry_remind, qualifications_lapse
 
         register_job("training.qualifications_lapse", lambda: str(qualifications_lapse()))

@@ -30,6 +30,18 @@ def notify_seat_offered(enrollment):
     _send(enrollment, "seat_offered", "seat_offered")
 
 
+def notify_session_reminder(enrollment) -> bool:
+    """The day-before reminder, once per seat and start time (a session moved is reminded again)."""
+    return notify(
+        enrollment.member,
+        "session_reminder",
+        "training/email/session_reminder",
+        {"enrollment": enrollment},
+        attachments=[enrollment_ics_attachment(enrollment, method="REQUEST")],
+        once_key=f"enrollment:{enrollment.pk}:{enrollment.session.start.isoformat()}",
+    )
+
+
 def notify_session_cancelled(enrollment, *, reason):
     _send(enrollment, "session_cancelled", "session_cancelled", reason=reason, ics="CANCEL")
 

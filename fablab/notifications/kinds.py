@@ -34,6 +34,7 @@ _KINDS = [
     Kind("contribution_reviewed", _("Contribution approved or refused")),
     Kind("enrollment", _("Training enrollment confirmed or cancelled")),
     Kind("seat_offered", _("A training seat is offered to you"), optional=True),
+    Kind("session_reminder", _("Training session reminder the day before"), optional=True),
     Kind("session_cancelled", _("Training session cancelled")),
     Kind(
         "session_under_minimum",
