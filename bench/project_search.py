@@ -98,7 +98,7 @@ def seed(count):
                 with connection.cursor() as cursor:
                     cursor.executemany(
                         f"INSERT INTO {search.FTS_TABLE} (rowid, a, b, c, d) VALUES (%s, %s, %s, %s, %s)",
-                        [(p.pk, p._parts["A"], p._parts["B"], p._parts["C"], p._parts["D"]) for p in rows],
+                        [(p.pk, *search.fts_columns(p._parts)) for p in rows],
                     )
             else:
                 with connection.cursor() as cursor:

@@ -16,16 +16,19 @@ matches first.
 On SQLite the same four weights are the four columns of the FTS5 table
 `projects_project_fts` (migration 0005; rowid = project id; Porter stemming for
 English, diacritics removed), written by `fts_store` whenever the services
-refresh `search_text`, and deleted with the project by a trigger. `fts_query`
+refresh `search_text`, and deleted with the project by a trigger. FTS5 has no
+French stemmer, so each column also holds the French (Snowball) stems of its
+words, and a query word matches either itself or its French stem. `fts_query`
 turns the same web-search syntax into an FTS5 query ("phrase", -word, or), and
 `bm25` with weights 10/4/2/1 ranks title matches first. Both databases answer
-the same sets for the same words, except where PostgreSQL's French stemming or
-its stop words ("the", "le") differ from Porter's English.
+the same sets for the same words, except where the two stemmers or PostgreSQL's
+stop words ("the", "le") differ.
 """
 
 import re
 import unicodedata
 
+import snowballstemmer
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Value
@@ -37,6 +40,7 @@ CONFIGS = ("english", "french")
 MAX_PART_CHARACTERS = {"A": 1_000, "B": 10_000, "C": 200_000, "D": 100_000}
 MAX_QUERY_WORDS = 12
 _TERM = re.compile(r'(-)?(?:"([^"]*)"?|(\S+))')
+_WORD = re.compile(r"\w+")
 
 
 def fold(text):
@@ -112,16 +116,42 @@ FTS_RANK = f"-bm25({FTS_TABLE}, 10.0, 4.0, 2.0, 1.0)"
 
 def fts_store(project_id, parts):
     """Replace the project's row of the FTS5 table (SQLite only)."""
+    columns = fts_columns(parts)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [project_id])
         cursor.execute(
-            f"INSERT INTO {FTS_TABLE} (rowid, a, b, c, d) VALUES (%s, %s, %s, %s, %s)",
-            [project_id, parts["A"], parts["B"], parts["C"], parts["D"]],
+            f"INSERT INTO {FTS_TABLE} (rowid, a, b, c, d) VALUES (%s, %s, %s, %s, %s)", [project_id, *columns]
         )
+
+
+def fts_columns(parts):
+    """The FTS5 columns a, b, c, d of a project's search `parts`: each text and its French stems."""
+    return [_with_french_stems(parts[weight]) for weight in "ABCD"]
+
+
+def _french_stems(words):
+    """{word: its French stem} for the `words` (folded) whose stem differs."""
+    # A stemmer keeps state between calls: one per call is safe whatever the threads.
+    stemmer = snowballstemmer.stemmer("french")
+    unique = sorted(set(words))
+    return {word: stem for word, stem in zip(unique, stemmer.stemWords(unique), strict=True) if stem != word}
+
+
+def _with_french_stems(text):
+    """`text` followed by the French stems of its words, on a line of their own."""
+    stems = _french_stems(_WORD.findall(text))
+    return f"{text}\n{' '.join(sorted(set(stems.values())))}" if stems else text
 
 
 def _fts_string(term):
     return '"' + term.replace('"', '""') + '"'
+
+
+def _fts_word(term, stems):
+    """A quoted term, or (term OR its French stem)."""
+    if term in stems:
+        return f"({_fts_string(term)} OR {_fts_string(stems[term])})"
+    return _fts_string(term)
 
 
 def fts_query(text):
@@ -135,7 +165,9 @@ def fts_query(text):
     left side); with no required term at all, the exclusions come back separately.
     """
     expression, pending_not, connector = [], [], "AND"
-    for match in _TERM.finditer(" ".join(query_words(text))):
+    words = query_words(text)
+    stems = _french_stems(_WORD.findall(" ".join(words)))
+    for match in _TERM.finditer(" ".join(words)):
         negated, phrase, word = match.groups()
         term = " ".join((phrase if phrase is not None else word).split()).strip("\"'")
         if not any(char.isalnum() for char in term):
@@ -143,14 +175,15 @@ def fts_query(text):
         if term == "or" and not negated and phrase is None:
             connector = "OR" if expression else "AND"
             continue
+        quoted = _fts_string(term) if phrase is not None else _fts_word(term, stems)
         if negated:
-            (expression.append(f"NOT {_fts_string(term)}") if expression else pending_not.append(term))
+            (expression.append(f"NOT {quoted}") if expression else pending_not.append((term, quoted)))
             continue
         if expression:
             expression.append(connector)
-        expression.append(_fts_string(term))
+        expression.append(quoted)
         connector = "AND"
         if pending_not:
-            expression.extend(f"NOT {_fts_string(excluded)}" for excluded in pending_not)
+            expression.extend(f"NOT {excluded}" for _term, excluded in pending_not)
             pending_not = []
-    return " ".join(expression), pending_not
+    return " ".join(expression), [term for term, _quoted in pending_not]

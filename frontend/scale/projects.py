@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from frontend.scale.writer import Ids, Writer, column, is_postgresql, table
 from projects.licences import LICENCES
 from projects.models import Difficulty, Material, Project, Step, Tag
-from projects.search import CONFIGS, FTS_TABLE, MAX_PART_CHARACTERS, fold
+from projects.search import CONFIGS, FTS_TABLE, MAX_PART_CHARACTERS, fold, fts_columns
 
 MAKER_WORDS = """
 lamp box laser plywood acrylic arduino sensor printer filament stool shelf clock speaker drone robot
@@ -200,5 +200,5 @@ def _project(rng, phrase, project_id, labs, tags, start, span, children, ids):
     if is_postgresql():
         row += (parts["A"], parts["B"], parts["C"], parts["D"])
     else:
-        children["fts"].append((project_id, parts["A"], parts["B"], parts["C"], parts["D"]))
+        children["fts"].append((project_id, *fts_columns(parts)))
     return row
