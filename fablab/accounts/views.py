@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from fablab.accounts.forms import AccountDeleteForm, ProfileForm
@@ -35,22 +34,9 @@ def profile(request):
     return render(request, "accounts/profile.html", {"form": form})
 
 
-@csrf_exempt
 @require_POST
 def set_language(request):
-    """Switch the site's language; a signed-in member's preference follows.
-
-    A visitor's switch only sets a cookie, and the public pages that carry the
-    form are shared between visitors (fablab/core/cache.py), so they hold no
-    CSRF token: the worst a forged switch does is change a stranger's language.
-    Saving a member's preference is a change to their account, checked as usual.
-    """
-    if request.user.is_authenticated:
-        return _set_member_language(request)
-    return _set_language(request)
-
-
-def _set_language(request):
+    """Switch the site's language; a signed-in member's preference follows."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
@@ -69,9 +55,6 @@ def _set_language(request):
         secure=settings.SESSION_COOKIE_SECURE,
     )
     return response
-
-
-_set_member_language = csrf_protect(_set_language)
 
 
 @login_required

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def howto(response):
-    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', response.content.decode(), re.S)
+    match = re.search(
+        r'<script type="application/ld\+json" nonce="[^"]+">(.*?)</script>', response.content.decode(), re.S
+    )
     assert match, "no JSON-LD on the page"
     return json.loads(match.group(1))
 
