@@ -11,8 +11,10 @@ Three ways in:
 - `cached_public` serves one body to every visitor (anonymous or signed in): the
   feeds, which show nobody's own data, no form and no nonce.
 - `cached_for_visitors` serves the public pages to visitors who are not signed
-  in and carry no session; everybody else gets the page built for them. A page
-  that sets a cookie or hands out a CSRF token is never stored.
+  in and carry no session; everybody else gets the page built for them. What
+  belongs to one response is not shared: the copy is kept with placeholders for
+  the CSP nonce and the CSRF token, and each response gets a fresh nonce and the
+  visitor's own token. A page that sets a cookie of its own is never stored.
 - `cached_value` keeps what a function computed (availability, the staff charts).
 
 The backend is `CACHES["default"]`: local memory per process by default, Redis
@@ -23,12 +25,15 @@ What a versioned key holds never changes, so each process also keeps a copy in
 
 import functools
 import hashlib
+import re
 import time
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
@@ -41,6 +46,10 @@ VALUE_PREFIX = "computed:"
 # How long a process keeps its copy of what it read from the shared cache (a few seconds
 # beyond the shared copy's `timeout` at worst) or wrote to it (at most that `timeout`).
 PROCESS_COPY_SECONDS = 10
+# What stands in a kept copy for what each response gets its own of.
+NONCE_PLACEHOLDER = b"__csp_nonce__"
+TOKEN_PLACEHOLDER = b"__csrf_token__"
+_TOKEN_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+(")')
 # Headers of the first response kept with its body (the ETag and caching headers are set anew).
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
 
@@ -153,8 +162,9 @@ def cached_for_visitors(scopes, *, timeout, vary_on_headers=()):
             response, kept = _kept_response(request, key, timeout, lambda: view(request, *args, **kwargs))
             if not kept:
                 return response
-            # The browser asks again each time; an unchanged page is a 304.
-            patch_cache_control(response, no_cache=True)
+            # The browser asks again each time (an unchanged page is a 304); no shared cache
+            # keeps it, as it holds the visitor's CSRF token.
+            patch_cache_control(response, private=True, no_cache=True)
             patch_vary_headers(response, ("Accept-Language", "Cookie", *vary_on_headers))
             return response
 
@@ -203,20 +213,22 @@ def _plain_visitor(request) -> bool:
 
 def _kept_response(request, key, timeout, build):
     """(response, whether it is the kept copy): the copy under `key`, else what `build()` makes,
-    kept if it can be shared: a 200 with a body that sets no cookie and handed out no CSRF token."""
+    kept if it can be shared: a 200 with a body that sets no cookie of its own."""
     stored = _get(key)
     if stored is None:
         response = build()
-        shareable = (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        )
-        if not shareable:
+        if response.status_code != 200 or response.streaming or response.cookies:
             return response, False
+        content = _TOKEN_FIELD.sub(rb"\1" + TOKEN_PLACEHOLDER + rb"\2", response.content)
+        nonce = get_nonce(request)
+        if nonce:  # used by this rendering
+            content = content.replace(str(nonce).encode(), NONCE_PLACEHOLDER)
         headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
-        stored = (response.content, headers, f'"{hashlib.sha256(response.content).hexdigest()[:40]}"')
+        etag = f'"{hashlib.sha256(content).hexdigest()[:40]}"'
+        # Weak when each response fills in its own nonce or token: the same page, not the same bytes.
+        if NONCE_PLACEHOLDER in content or TOKEN_PLACEHOLDER in content:
+            etag = "W/" + etag
+        stored = (content, headers, etag)
         _set(key, stored, timeout)
     return _from_store(request, stored), True
 
@@ -226,7 +238,7 @@ def _from_store(request, stored):
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(content, headers=headers)
+        response = HttpResponse(_personal(request, content), headers=headers)
     response.headers["ETag"] = etag
     return response
 
@@ -236,3 +248,13 @@ def _public(response, max_age):
     # The body is in the visitor's language, chosen by the cookie or Accept-Language.
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
+
+
+def _personal(request, content):
+    """The kept copy with this response's CSP nonce (the middleware puts it in the header, as
+    it was used) and the visitor's CSRF token (the middleware sets their cookie if need be)."""
+    if NONCE_PLACEHOLDER in content and get_nonce(request) is not None:
+        content = content.replace(NONCE_PLACEHOLDER, str(get_nonce(request)).encode())
+    if TOKEN_PLACEHOLDER in content:
+        content = content.replace(TOKEN_PLACEHOLDER, get_token(request).encode())
+    return content

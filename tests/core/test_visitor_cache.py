@@ -3,13 +3,13 @@
 show, and never one person's page served to another."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -55,6 +55,12 @@ def visit(client, url, **headers):
     return response
 
 
+def page_of(response):
+    """The body without what each response has its own of (the CSP nonce, the CSRF token)."""
+    content = re.sub(rb'nonce="[^"]+"', b'nonce=""', response.content)
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
+
+
 def queries_of(client, url, **headers):
     with CaptureQueriesContext(connection) as captured:
         visit(client, url, **headers)
@@ -67,7 +73,7 @@ class TestVisitorsShareOneCopy:
             first = visit(client, url)
             with django_assert_num_queries(0):
                 second = visit(client, url)
-            assert second.content == first.content, url
+            assert page_of(second) == page_of(first), url
             assert "no-cache" in second["Cache-Control"], url
             assert "Cookie" in second["Vary"], url
 
@@ -77,11 +83,29 @@ class TestVisitorsShareOneCopy:
             response = client.get(url, headers={"Accept-Language": "en", "If-None-Match": etag})
             assert response.status_code == 304, url
 
-    def test_the_pages_carry_no_csrf_token_and_set_no_cookie(self, frozen_now, client, urls):
+    def test_each_response_has_its_own_nonce_in_the_header_and_the_page(self, frozen_now, client, urls):
         for url in urls:
-            response = visit(client, url)
-            assert "csrfmiddlewaretoken" not in response.content.decode(), url
-            assert not response.cookies, url
+            nonces = []
+            for _visit in range(2):
+                response = visit(client, url)
+                nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+                assert f'nonce="{nonce}"' in response.content.decode(), url
+                nonces.append(nonce)
+            assert nonces[0] != nonces[1], url
+
+    def test_each_visitor_gets_a_token_of_their_own_that_works(self, frozen_now):
+        first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+        tokens = {}
+        for name, visitor in (("first", first), ("second", second)):
+            content = visit(visitor, "/").content.decode()
+            tokens[name] = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1)
+
+        def switch(visitor, token):
+            data = {"language": "fr", "next": "/", "csrfmiddlewaretoken": token}
+            return visitor.post("/accounts/language/", data).status_code
+
+        assert switch(first, tokens["second"]) == 403
+        assert (switch(first, tokens["first"]), switch(second, tokens["second"])) == (302, 302)
 
     def test_each_language_has_its_own_copy(self, frozen_now, client):
         english = visit(client, "/")
@@ -107,9 +131,9 @@ class TestNobodyElsesPage:
         for url in urls:
             assert queries_of(member, url) > 0, url
             content = visit(member, url).content.decode()
-            assert "Mia" in content and "csrfmiddlewaretoken" in content, url
+            assert ">Mia</a>" in content and "csrfmiddlewaretoken" in content, url
         for url in urls:
-            assert "Mia" not in visit(client, url).content.decode(), url
+            assert ">Mia</a>" not in visit(client, url).content.decode(), url
 
     def test_a_visitor_with_a_session_gets_a_fresh_page(self, frozen_now, client):
         visit(client, "/")
@@ -121,18 +145,20 @@ class TestNobodyElsesPage:
         client.post("/accounts/language/", {"language": "xx", "next": "/"}, headers={"Accept-Language": "en"})
         assert "This language is not offered." in visit(client, "/").content.decode()
 
-    def test_a_page_that_hands_out_a_csrf_token_is_not_kept(self):
+    def test_a_page_that_sets_a_cookie_of_its_own_is_not_kept(self):
         built = []
 
         @cached_for_visitors(lambda request: [], timeout=60)
-        def page_with_a_form(request):
-            built.append(get_token(request))
-            return HttpResponse("form")
+        def page_with_a_cookie(request):
+            built.append(request)
+            response = HttpResponse("hello")
+            response.set_cookie("seen", "yes")
+            return response
 
         for _visit in range(2):
-            request = RequestFactory().get("/form/")
+            request = RequestFactory().get("/hello/")
             request.user = AnonymousUser()
-            page_with_a_form(request)
+            page_with_a_cookie(request)
         assert len(built) == 2
 
 
