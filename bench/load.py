@@ -158,7 +158,7 @@ def session_cookie(user):
     return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={store.session_key}"}
 
 
-def booking_scenario(rng, lab, *, machines_wanted=24, slots_wanted=300):
+def booking_scenario(rng, lab, *, machines_wanted=100, slots_wanted=300):
     """POSTs on free slots of machines of the main lab; most requests go to a few popular slots.
 
     Each run books up to `slots_wanted` slots for good: looking over many machines
