@@ -32,12 +32,15 @@ def machine_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=OpeningHours, dispatch_uid="cache_opening_hours_changed")
 def lab_time_changed(sender, instance, **kwargs):
     # A machine's free time is its lab's opening hours less its closures.
-    machine_ids = Machine.objects.filter(lab_id=instance.lab_id).values_list("pk", flat=True)
-    bump(lab_scope(instance.lab.slug), LABS_SCOPE, *(machine_scope(pk) for pk in machine_ids))
+    _bump_lab_and_machines(instance.lab)
 
 
 @receiver([post_save, post_delete], sender=Lab, dispatch_uid="cache_lab_changed")
 def lab_changed(sender, instance, **kwargs):
     # Its name and address are in every feed of the lab; closing it must 404 them all.
-    machine_ids = Machine.objects.filter(lab_id=instance.pk).values_list("pk", flat=True)
-    bump(lab_scope(instance.slug), LABS_SCOPE, *(machine_scope(pk) for pk in machine_ids))
+    _bump_lab_and_machines(instance)
+
+
+def _bump_lab_and_machines(lab):
+    machine_ids = Machine.objects.filter(lab_id=lab.pk).values_list("pk", flat=True)
+    bump(lab_scope(lab.slug), LABS_SCOPE, *(machine_scope(pk) for pk in machine_ids))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from bookings.selectors import machine_week_calendar
 from fablab.audit.selectors import audit_history
-from fablab.core.cache import LABS_SCOPE, cached_for_visitors, machine_scope
+from fablab.core.cache import cached_for_visitors, machine_scope
 from fablab.labs.permissions import Action, user_can
 from machines.models import Machine, MachineStatus
 from machines.selectors import catalogue_categories, catalogue_labs, machine_catalogue, machine_for_public
@@ -125,7 +125,8 @@ PAST_SLOTS_SECONDS = 60
 
 
 @cached_for_visitors(
-    lambda request, pk: [machine_scope(pk), LABS_SCOPE],
+    # The lab's hours, closures and name bump its machines' scopes too (bookings/invalidation.py).
+    lambda request, pk: [machine_scope(pk)],
     timeout=PAST_SLOTS_SECONDS,
     vary_on_headers=("HX-Request", "HX-History-Restore-Request"),
 )

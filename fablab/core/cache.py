@@ -147,8 +147,9 @@ def cached_for_visitors(scopes, *, timeout, vary_on_headers=()):
     its query string), the language, the `vary_on_headers` request headers and
     the versions of `scopes(request, **kwargs)`; `timeout` bounds how long what
     changes with the clock (past slots, "open now") or what no scope covers may
-    lag behind. A response that sets a cookie or used a CSRF token is not stored:
-    it belongs to one visitor.
+    lag behind. The kept copy holds placeholders for the CSP nonce and the CSRF
+    token, filled in anew for each response; a response that sets a cookie of its
+    own is not kept.
     """
 
     def decorator(view):
@@ -253,8 +254,9 @@ def _public(response, max_age):
 def _personal(request, content):
     """The kept copy with this response's CSP nonce (the middleware puts it in the header, as
     it was used) and the visitor's CSRF token (the middleware sets their cookie if need be)."""
-    if NONCE_PLACEHOLDER in content and get_nonce(request) is not None:
-        content = content.replace(NONCE_PLACEHOLDER, str(get_nonce(request)).encode())
+    nonce = get_nonce(request)
+    if NONCE_PLACEHOLDER in content and nonce is not None:
+        content = content.replace(NONCE_PLACEHOLDER, str(nonce).encode())
     if TOKEN_PLACEHOLDER in content:
         content = content.replace(TOKEN_PLACEHOLDER, get_token(request).encode())
     return content
